@@ -1,0 +1,30 @@
+# Two entry points, each self-sufficient on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test bench lint clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	cd hil && ../$(BIN)/pytest --stand sim -q -p no:cacheprovider; status=$$?; \
+	  ../$(BIN)/bridge show last; exit $$status
+
+test: $(STAMP)
+	$(BIN)/ruff check bridge drivers tests hil bench
+	$(BIN)/pytest -n 2 -q
+
+bench: $(STAMP)
+	for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+lint: $(STAMP)
+	$(BIN)/ruff check bridge drivers tests hil bench
+
+clean:
+	rm -rf $(VENV) .bridge hil/.bridge

@@ -1,0 +1,155 @@
+"""``hardpy.toml``: find it, validate it, explain what is wrong with it.
+
+HardPy's own file is accepted as it is: its keys for CouchDB (``[database]``) and the
+operator panel (``[frontend]``) are read and ignored with one notice, because a test
+plan written for HardPy must run here unchanged. Our own sections are strict: a wrong
+key or type stops the run before the first case, naming the file, the line and the key.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from bridge.errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+CONFIG_NAME = "hardpy.toml"
+DEFAULT_STORE = ".bridge/runs.db"
+IGNORED_HARDPY_SECTIONS = ("database", "frontend")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StoreSection(_Strict):
+    path: Path = Path(DEFAULT_STORE)
+
+
+class StandSection(_Strict):
+    """How the stand runs: on real instruments or on their simulators."""
+
+    mode: Literal["real", "sim"] = "real"
+
+
+class StandCloudSection(_Strict):
+    address: str = ""
+    api_key: str = ""
+    autosync: bool = False
+    autosync_timeout: int = Field(default=30, ge=1)
+    connection_only: bool = False
+    verify: bool = True
+    ca_file: Path | None = None
+    fill_unknown: bool = False  # HardPy's "unknown" fill-in of missing mandatory fields
+
+
+class InstrumentSection(BaseModel):
+    """One instrument: its driver class, its resource, and driver options (the rest)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    driver: str
+    resource: str | None = None
+
+    @property
+    def options(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+class BridgeConfig(_Strict):
+    title: str | None = None
+    tests_name: str | None = None
+    store: StoreSection = StoreSection()
+    stand: StandSection = StandSection()
+    stand_cloud: StandCloudSection = StandCloudSection()
+    instruments: dict[str, InstrumentSection] = {}
+    slots: dict[str, dict[str, Any]] = {}
+    # HardPy-only sections: accepted, not used (see ignored_sections).
+    database: dict[str, Any] | None = None
+    frontend: dict[str, Any] | None = None
+
+
+class StandConfig:
+    """A validated configuration and where it came from."""
+
+    def __init__(self, model: BridgeConfig, path: Path | None):
+        self.model = model
+        self.path = path
+
+    @property
+    def root(self) -> Path:
+        return self.path.parent if self.path else Path.cwd()
+
+    @property
+    def store_path(self) -> Path:
+        path = self.model.store.path
+        return path if path.is_absolute() else self.root / path
+
+    @property
+    def test_plan_name(self) -> str:
+        return self.model.tests_name or self.root.resolve().name
+
+    @property
+    def ignored_sections(self) -> list[str]:
+        return [name for name in IGNORED_HARDPY_SECTIONS if getattr(self.model, name) is not None]
+
+
+def find_config(start: Path) -> Path | None:
+    """The ``hardpy.toml`` in ``start`` or the nearest parent holding one."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        candidate = folder / CONFIG_NAME
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_config(path: Path | None) -> StandConfig:
+    """Read and validate ``path``; ``None`` gives the defaults (no file)."""
+    if path is None:
+        return StandConfig(BridgeConfig(), None)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc.strerror}", path=path) from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML: {exc}", path=path) from exc
+    try:
+        model = BridgeConfig.model_validate(data)
+    except ValidationError as exc:
+        raise _explain(exc, path, text) from None
+    return StandConfig(model, path)
+
+
+def _explain(exc: ValidationError, path: Path, text: str) -> ConfigError:
+    """Turn pydantic's first complaint into 'file:line: key: what was expected'."""
+    error = exc.errors()[0]
+    location = [str(part) for part in error["loc"]]
+    key = ".".join(location)
+    if error["type"] == "extra_forbidden":
+        what = "unknown key"
+    else:
+        what = f"{error['msg']} (got {error.get('input')!r})"
+    return ConfigError(what, path=path, line=_line_of(text, location), key=key)
+
+
+def _line_of(text: str, location: list[str]) -> int | None:
+    """Best-effort line number of the last key of ``location`` in the TOML text."""
+    if not location:
+        return None
+    leaf = re.escape(location[-1])
+    pattern = re.compile(rf"^\s*(\[+\s*)?([\w.\"-]*\.)?\"?{leaf}\"?\s*(=|\])")
+    for number, line in enumerate(text.splitlines(), start=1):
+        if pattern.match(line):
+            return number
+    return None
