@@ -16,6 +16,8 @@ that messages name them and callers can branch on them.
         ├── AuthError        not logged in, refresh refused, login denied/expired
         ├── TLSError         certificate not trusted: says what to set
         └── UploadRejected   the server refused a report (4xx) with its reason
+
+    MeasurementFailed (an AssertionError, so pytest reports a failed case)
 """
 
 from __future__ import annotations
@@ -129,3 +131,7 @@ class UploadRejected(StandCloudError):
     def __init__(self, reason: str, *, address: str | None = None, status: int | None = None):
         self.reason = reason
         super().__init__(f"report rejected: {reason}", address=address, status=status)
+
+
+class MeasurementFailed(AssertionError):
+    """A measurement recorded with ``set_case_measurement`` did not meet its limits."""

@@ -1,0 +1,234 @@
+"""The test-plan API: HardPy's functions, with HardPy's names and meaning.
+
+Each call changes the run being recorded; nothing here touches SQLite directly. A
+value that the StandCloud report could not carry is refused at the call, naming the
+key, so that a mistake shows in the test that made it, not at upload time.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from bridge.errors import NotInRunError
+from bridge.recorder import RunRecorder, check_info, check_json
+
+if TYPE_CHECKING:
+    from bridge.models import Chart, Instrument, NumericMeasurement, StringMeasurement, SubUnit
+    from bridge.report_schema import RunReport
+
+_active: RunRecorder | None = None
+
+
+def activate(recorder: RunRecorder | None) -> None:
+    """Called by the plugin when a run starts (recorder) and ends (None)."""
+    global _active
+    _active = recorder
+
+
+def _run(function: str) -> RunRecorder:
+    if _active is None:
+        raise NotInRunError(
+            f"bridge.{function}() was called outside a running test plan: run the plan "
+            "with pytest next to a hardpy.toml (or pass --bridge)"
+        )
+    return _active
+
+
+def _text(function: str, value: Any) -> str:
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        raise TypeError(f"{function}() takes a string, got {type(value).__name__}")
+    return str(value)
+
+
+def _set(function: str, column: str, value: Any) -> None:
+    _run(function).set_once(column, _text(function, value), column)
+
+
+# -- DUT ------------------------------------------------------------------------------
+
+
+def set_dut_part_number(part_number: str) -> None:
+    """The DUT's part number: mandatory for StandCloud analytics."""
+    _set("set_dut_part_number", "dut_part_number", part_number)
+
+
+def set_dut_serial_number(serial_number: str) -> None:
+    """Tells units of one part number apart, and counts their test attempts."""
+    _set("set_dut_serial_number", "dut_serial_number", serial_number)
+
+
+def set_dut_name(name: str) -> None:
+    _set("set_dut_name", "dut_name", name)
+
+
+def set_dut_type(dut_type: str) -> None:
+    _set("set_dut_type", "dut_type", dut_type)
+
+
+def set_dut_revision(revision: str) -> None:
+    _set("set_dut_revision", "dut_revision", revision)
+
+
+def set_dut_info(info: dict[str, str | int | float | None]) -> None:
+    """Facts about the DUT (firmware version, options); merged over earlier calls."""
+    check_info("dut info", info)
+    _run("set_dut_info").merge("dut_info", dict(info))
+
+
+def set_dut_sub_unit(sub_unit: SubUnit) -> int:
+    """Add a sub-unit of the DUT; returns its index."""
+    from bridge.models import SubUnit
+
+    if not isinstance(sub_unit, SubUnit):
+        raise TypeError(f"set_dut_sub_unit() takes a SubUnit, got {type(sub_unit).__name__}")
+    return _run("set_dut_sub_unit").append("dut_sub_units", sub_unit.model_dump())
+
+
+# -- test stand -----------------------------------------------------------------------
+
+
+def set_stand_name(name: str) -> None:
+    """The test stand's name: mandatory for StandCloud analytics."""
+    _set("set_stand_name", "stand_name", name)
+
+
+def set_stand_info(info: dict[str, str | int | float | None]) -> None:
+    check_info("stand info", info)
+    _run("set_stand_info").merge("stand_info", dict(info))
+
+
+def set_stand_location(location: str) -> None:
+    _set("set_stand_location", "stand_location", location)
+
+
+def set_stand_number(number: int) -> None:
+    if not isinstance(number, int) or isinstance(number, bool) or number < 0:
+        raise ValueError(f"set_stand_number() takes a non-negative int, got {number!r}")
+    _run("set_stand_number").set_once("stand_number", number, "stand_number")
+
+
+def set_stand_revision(revision: str) -> None:
+    _set("set_stand_revision", "stand_revision", revision)
+
+
+def set_driver_info(drivers: dict[str, Any]) -> None:
+    """Driver name → its data (any JSON); recorded by our drivers when they open."""
+    check_json("driver info", drivers)
+    _run("set_driver_info").merge("drivers", dict(drivers))
+
+
+def set_instrument(instrument: Instrument) -> int:
+    """Add a piece of stand equipment; returns its index."""
+    from bridge.models import Instrument
+
+    if not isinstance(instrument, Instrument):
+        raise TypeError(f"set_instrument() takes an Instrument, got {type(instrument).__name__}")
+    return _run("set_instrument").add_instrument(instrument.model_dump())
+
+
+# -- process, operator, batch ---------------------------------------------------------
+
+
+def set_process_name(name: str) -> None:
+    _set("set_process_name", "process_name", name)
+
+
+def set_process_number(number: int) -> None:
+    if not isinstance(number, int) or isinstance(number, bool):
+        raise TypeError(f"set_process_number() takes an int, got {number!r}")
+    _run("set_process_number").set_once("process_number", number, "process_number")
+
+
+def set_process_info(info: dict[str, str | int | float | None]) -> None:
+    check_info("process info", info)
+    _run("set_process_info").merge("process_info", dict(info))
+
+
+def set_batch_serial_number(serial_number: str) -> None:
+    _set("set_batch_serial_number", "batch_serial_number", serial_number)
+
+
+def set_user_name(name: str) -> None:
+    _set("set_user_name", "user", name)
+
+
+def set_error_code(code: int) -> None:
+    """The run's error code (the first one set wins, as in HardPy)."""
+    if not isinstance(code, int) or isinstance(code, bool) or code < 0:
+        raise ValueError(f"set_error_code() takes a non-negative int, got {code!r}")
+    recorder = _run("set_error_code")
+    if recorder.fields.get("error_code") is None:
+        recorder.set_once("error_code", code, "error_code")
+
+
+# -- the running case -----------------------------------------------------------------
+
+
+def set_message(msg: str, msg_key: str | None = None) -> None:
+    """A text for the operator, kept with the case; the same key replaces it."""
+    case = _run("set_message").current_case("set_message")
+    if not isinstance(msg, str):
+        raise TypeError(f"set_message() takes a string, got {type(msg).__name__}")
+    case.msg[msg_key if msg_key is not None else f"msg{len(case.msg)}"] = msg
+
+
+def set_case_measurement(
+    measurement: NumericMeasurement | StringMeasurement, *, fail_case: bool = True
+) -> int:
+    """Record a measurement; a failing one fails the case unless ``fail_case=False``."""
+    from bridge.models import NumericMeasurement, StringMeasurement
+
+    if not isinstance(measurement, NumericMeasurement | StringMeasurement):
+        raise TypeError("set_case_measurement() takes a NumericMeasurement or "
+                        f"StringMeasurement, got {type(measurement).__name__}")
+    return _run("set_case_measurement").add_measurement(measurement, fail_case=fail_case)
+
+
+def set_case_chart(chart: Chart) -> None:
+    from bridge.models import Chart
+
+    if not isinstance(chart, Chart):
+        raise TypeError(f"set_case_chart() takes a Chart, got {type(chart).__name__}")
+    if not chart.x_data or not chart.y_data:
+        raise ValueError("set_case_chart(): the chart has no data (x_data, y_data)")
+    _run("set_case_chart").current_case("set_case_chart").chart = chart.to_report()
+
+
+def set_case_artifact(data: dict[str, Any]) -> None:
+    """Data kept with the case for analysis (any JSON), not shown to the operator."""
+    check_json("case artifact", data)
+    _run("set_case_artifact").current_case("set_case_artifact").artifact.update(data)
+
+
+def set_module_artifact(data: dict[str, Any]) -> None:
+    check_json("module artifact", data)
+    recorder = _run("set_module_artifact")
+    case = recorder.current_case("set_module_artifact")
+    recorder.modules[case.module_id].artifact.update(data)
+
+
+def set_run_artifact(data: dict[str, Any]) -> None:
+    check_json("run artifact", data)
+    _run("set_run_artifact").merge("artifact", dict(data))
+
+
+# -- reading back ---------------------------------------------------------------------
+
+
+def get_current_attempt() -> int:
+    """The attempt number of the running case (1 unless the attempt marker re-ran it)."""
+    return _run("get_current_attempt").current_case("get_current_attempt").attempt
+
+
+def get_current_report() -> RunReport:
+    """The run as recorded so far (finished cases), in StandCloud's report format."""
+    from bridge.report_schema import RunReport
+
+    recorder = _run("get_current_report")
+    recorder.flush()
+    return RunReport.model_validate(recorder.writer.store.report(recorder.run_id))
+
+
+def in_run() -> bool:
+    """Whether a test plan is being recorded in this process."""
+    return _active is not None

@@ -1,0 +1,71 @@
+"""``bridge`` (also installed as ``hardpy``): the command line of stand-bridge.
+
+Start-up matters on a stand PC, so this module imports nothing heavy: each command
+module registers its parser cheaply and imports what it needs when it runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bridge.config import StandConfig
+    from bridge.store import Store
+
+COMMAND_MODULES = ["bridge.cli.runs"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=Path(sys.argv[0]).name if sys.argv and sys.argv[0] else "bridge",
+        description="Test-stand runs: list, inspect, export, and bring them to StandCloud.",
+    )
+    parser.add_argument("--config", metavar="FILE", type=Path,
+                        help="stand configuration (default: hardpy.toml here or above)")
+    parser.add_argument("--store", metavar="PATH", type=Path,
+                        help="run store file (default: the one named by the configuration)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(commands)
+    return parser
+
+
+def stand_config(args: argparse.Namespace) -> StandConfig:
+    """The configuration named by --config, else the hardpy.toml found from here up."""
+    from bridge.config import find_config, load_config
+
+    path = args.config if args.config is not None else find_config(Path.cwd())
+    return load_config(path)
+
+
+def open_store(args: argparse.Namespace) -> Store:
+    """The run store named by --store, else the configuration's; never created here."""
+    from bridge.store import Store
+
+    path = args.store if args.store is not None else stand_config(args).store_path
+    return Store.open(path, create=False)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from bridge.errors import BridgeError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except BridgeError as exc:
+        print(f"{args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except (OSError, ValueError) as exc:
+        print(f"{args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,336 @@
+"""The pytest plugin: records a test plan's run into the store.
+
+It is active only when a ``hardpy.toml`` sits next to the tests (or the user passes
+``--bridge`` / HardPy's ``--hardpy-pt``); otherwise it adds its options and nothing
+else, so unrelated pytest runs neither change nor pay for our imports.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from bridge.config import StandConfig
+    from bridge.recorder import RunRecorder
+
+MARKERS = {
+    "case_name": "case_name(name): human-readable name of the test case",
+    "module_name": "module_name(name): human-readable name of the test module",
+    "attempt": "attempt(n): re-run a failing case up to n times, recording each attempt",
+    "critical": "critical: a failure of this case (or module) stops the run",
+    "dependency": "dependency('module::case'): skip unless that case (or module) passed",
+}
+RUN_ID = pytest.StashKey[str]()
+CASE = pytest.StashKey["CaseInfo"]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("bridge", "stand-bridge (test stand recording)")
+    group.addoption("--bridge", action="store_true", default=False,
+                    help="record this run even without a hardpy.toml next to the tests")
+    group.addoption("--hardpy-pt", action="store_true", dest="bridge",
+                    help="HardPy's switch; same as --bridge")
+    group.addoption("--bridge-config", metavar="FILE", default=None,
+                    help="the stand configuration file (default: hardpy.toml next to tests)")
+    group.addoption("--stand", choices=("real", "sim"), default=None,
+                    help="run on the real instruments or on their simulators "
+                         "(default: [stand] mode of hardpy.toml, else real)")
+
+
+def _find_config_file(config: pytest.Config) -> Path | None:
+    given = config.getoption("bridge_config")
+    if given:
+        return Path(given)
+    folders = []
+    for arg in config.args:
+        path = Path(str(arg).split("::", 1)[0])
+        if not path.is_absolute():
+            path = config.invocation_params.dir / path
+        folders.append(path if path.is_dir() else path.parent)
+    folders += [config.invocation_params.dir, config.rootpath]
+    for folder in folders:
+        candidate = folder / "hardpy.toml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    path = _find_config_file(config)
+    if path is None and not config.getoption("bridge"):
+        return
+    from bridge.config import load_config
+    from bridge.errors import BridgeError
+
+    try:
+        stand = load_config(path)
+    except BridgeError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    for text in MARKERS.values():
+        config.addinivalue_line("markers", text)
+    _alias_hardpy()
+    is_xdist_controller = (not hasattr(config, "workerinput")
+                           and config.getoption("numprocesses", None) not in (None, 0))
+    if is_xdist_controller:
+        config.pluginmanager.register(ControllerNote(stand), "bridge-controller")
+        return
+    plugin = BridgePlugin(stand, config)
+    config.pluginmanager.register(plugin, "bridge-recorder")
+    mode = config.getoption("stand") or stand.model.stand.mode
+    if stand.model.instruments:
+        from bridge.instruments import InstrumentsPlugin
+
+        try:
+            instruments = InstrumentsPlugin(stand, config, mode)
+        except BridgeError as exc:
+            raise pytest.UsageError(str(exc)) from None
+        config.pluginmanager.register(instruments, "bridge-instruments")
+    cloud = stand.model.stand_cloud
+    if cloud.address or cloud.api_key:
+        from bridge.cloud.plugin import CloudPlugin
+
+        config.pluginmanager.register(CloudPlugin(stand, config), "bridge-cloud")
+
+
+def _alias_hardpy() -> None:
+    """Let ``import hardpy`` give our API when HardPy itself is not installed."""
+    if "hardpy" not in sys.modules and importlib.util.find_spec("hardpy") is None:
+        import bridge
+
+        sys.modules["hardpy"] = bridge
+
+
+def finished_run_id(config: pytest.Config) -> str | None:
+    """The id of this session's run (set when the run starts)."""
+    return config.stash.get(RUN_ID, None)
+
+
+class CaseInfo:
+    """What the markers and the item say about one case, read once at collection."""
+
+    __slots__ = ("attempts", "case_id", "case_name", "critical", "dependency",
+                 "module_id", "module_name")
+
+    def __init__(self, item: pytest.Item):
+        self.module_id = Path(str(item.path)).stem
+        self.case_id = item.name
+        module = item.getparent(pytest.Module)
+        self.module_name = _text_marker(item, module, "module_name") or self.module_id
+        self.case_name = _text_marker(item, None, "case_name") or self.case_id
+        self.attempts = 1
+        mark = item.get_closest_marker("attempt")
+        if mark is not None:
+            value = mark.args[0] if mark.args else mark.kwargs.get("n")
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise pytest.UsageError(f"{item.nodeid}: @pytest.mark.attempt takes a whole "
+                                        f"number of attempts >= 1, got {value!r}")
+            self.attempts = value
+        mark = item.get_closest_marker("critical")
+        if mark is not None and (mark.args or mark.kwargs):
+            raise pytest.UsageError(f"{item.nodeid}: @pytest.mark.critical takes no "
+                                    "arguments")
+        self.critical = mark is not None
+        self.dependency: tuple[str, str | None] | None = None
+        mark = item.get_closest_marker("dependency")
+        if mark is not None:
+            target = mark.args[0] if len(mark.args) == 1 else None
+            if not isinstance(target, str) or not target.strip(":") or target.count("::") > 1:
+                raise pytest.UsageError(f"{item.nodeid}: @pytest.mark.dependency takes one "
+                                        f"'module::case' or 'module' string, got {mark.args!r}")
+            module_id, _, case_id = target.partition("::")
+            self.dependency = (module_id, case_id or None)
+
+
+def _text_marker(item: pytest.Item, node: Any, name: str) -> str | None:
+    mark = (node or item).get_closest_marker(name)
+    if mark is None:
+        return None
+    if len(mark.args) != 1 or not isinstance(mark.args[0], str) or not mark.args[0]:
+        raise pytest.UsageError(f"{item.nodeid}: @pytest.mark.{name} takes one non-empty "
+                                f"string, got {mark.args!r}")
+    return mark.args[0]
+
+
+class BridgePlugin:
+    """Hooks of an active run: case boundaries, outcomes, attempts, stops."""
+
+    def __init__(self, stand: StandConfig, config: pytest.Config):
+        self.stand = stand
+        self.config = config
+        self.recorder: RunRecorder | None = None
+        self.stop_reason: str | None = None
+        self._outcome: dict[str, Any] = {}
+        from bridge.errors import BridgeError
+        from bridge.store import Store
+
+        try:  # fail before the first case if the store cannot be written
+            self.store = Store.open(stand.store_path)
+        except BridgeError as exc:
+            raise pytest.UsageError(str(exc)) from None
+
+    # -- session ----------------------------------------------------------------------
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        for item in items:
+            item.stash[CASE] = CaseInfo(item)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> None:
+        """Start the run once collection succeeded: a plan that cannot load leaves none."""
+        import uuid
+
+        from bridge import api
+        from bridge.recorder import RunRecorder
+        from bridge.stand import hardware_id, timezone_name
+        from bridge.store.writer import RunWriter
+
+        if session.config.option.collectonly:
+            return
+        run_id = str(uuid.uuid4())
+        writer = RunWriter(self.store, run_id)
+        import time
+
+        writer.start(self.stand.test_plan_name, hardware_id(), time.time(),
+                     {"timezone": timezone_name()})
+        self.recorder = RunRecorder(writer)
+        self.config.stash[RUN_ID] = run_id
+        api.activate(self.recorder)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if self.recorder is None:
+            return
+        from bridge import api
+
+        interrupted = exitstatus == pytest.ExitCode.INTERRUPTED and self.stop_reason is None
+        self.recorder.finish("stopped" if interrupted else self.recorder.status())
+        api.activate(None)
+
+    def pytest_unconfigure(self) -> None:
+        self.store.close()
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.recorder is None:
+            return
+        write = terminalreporter.write_line
+        terminalreporter.section("stand-bridge")
+        write(f"run {self.recorder.run_id} stored in {self.store.path}")
+        for name in self.stand.ignored_sections:
+            write(f"note: [{name}] of {self.stand.path} is HardPy's; stand-bridge ignores it")
+        fields = self.recorder.fields
+        for column, function in (("dut_part_number", "set_dut_part_number"),
+                                 ("stand_name", "set_stand_name")):
+            if not fields.get(column):
+                write(f"warning: StandCloud needs the {column.replace('_', ' ')}: call "
+                      f"bridge.{function}() in the test plan", yellow=True)
+
+    # -- cases ------------------------------------------------------------------------
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None):
+        info = item.stash[CASE]
+        if self.recorder is not None:
+            self.recorder.begin_case(info.module_id, info.module_name, info.case_id,
+                                     info.case_name)
+        self._outcome = {"status": "passed", "message": None}
+        try:
+            return (yield)
+        finally:
+            if self.recorder is not None and self.recorder.case is not None:
+                status = self._outcome["status"]
+                self.recorder.save_attempt(status, self._outcome["message"], final=True)
+                if info.critical and status in ("failed", "error") and not self.stop_reason:
+                    self.stop_reason = (f"critical case {info.module_id}::{info.case_id} "
+                                        f"{status}")
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        if self.stop_reason:
+            pytest.skip(f"run stopped: {self.stop_reason}")
+        dependency = item.stash[CASE].dependency
+        if dependency and self.recorder is not None:
+            module_id, case_id = dependency
+            module = self.recorder.modules.get(module_id)
+            if module is None:
+                status = None
+            elif case_id is None:
+                status = module.status if module.statuses else None
+            else:
+                status = module.statuses.get(case_id)
+            if status != "passed":
+                target = f"{module_id}::{case_id}" if case_id else module_id
+                pytest.skip(f"dependency {target} did not pass ({status or 'not run'})")
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_runtest_call(self, item: pytest.Item):
+        if self.recorder is None:
+            return (yield)
+        item.runtest = functools.partial(self._attempts, item, item.runtest)  # type: ignore[method-assign]
+        try:
+            return (yield)
+        finally:
+            del item.runtest
+
+    def _attempts(self, item: pytest.Item, runtest: Any) -> None:
+        """Run the case up to ``attempt(n)`` times; failing measurements fail it."""
+        from bridge.errors import MeasurementFailed
+
+        recorder = self.recorder
+        assert recorder is not None
+        attempts = item.stash[CASE].attempts
+        for attempt in range(1, attempts + 1):
+            try:
+                runtest()
+                failed = recorder.current_case("attempt").failed_measurements
+                if failed:
+                    raise MeasurementFailed("measurement failed: " + "; ".join(failed))
+                return
+            except (Exception, pytest.fail.Exception) as exc:
+                if attempt == attempts:
+                    raise
+                recorder.save_attempt("failed", _message_of(exc), final=False)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
+        report = yield
+        outcome = self._outcome
+        if report.skipped and outcome["status"] == "passed":
+            outcome["status"] = "skipped"
+            outcome["message"] = _skip_reason(report)
+        elif report.failed:
+            status = "failed" if call.when == "call" else "error"
+            if outcome["status"] in ("passed", "skipped"):
+                outcome["status"] = status
+                outcome["message"] = (_message_of(call.excinfo.value) if call.excinfo
+                                      else str(report.longrepr))
+        return report
+
+
+def _message_of(exc: BaseException) -> str:
+    text = f"{type(exc).__name__}: {exc}".strip()
+    return text if len(text) <= 2000 else text[:1997] + "..."
+
+
+def _skip_reason(report: pytest.TestReport) -> str | None:
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    return None
+
+
+class ControllerNote:
+    """Under pytest-xdist the controller records nothing: each worker stores its run."""
+
+    def __init__(self, stand: StandConfig):
+        self.stand = stand
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        terminalreporter.section("stand-bridge")
+        terminalreporter.write_line(f"each worker stored its own run in {self.stand.store_path}")

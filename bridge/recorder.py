@@ -1,0 +1,213 @@
+"""The run being recorded: what the test-plan API writes into, and when it lands.
+
+One ``RunRecorder`` exists per pytest process while a test plan runs. API calls
+change it in memory; the plugin tells it when a case starts and finishes, and each
+finished case is handed to the store's writer in one transaction together with the
+run-level fields that changed meanwhile.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from bridge.errors import DuplicateParameterError, NotInRunError
+from bridge.store.writer import RunWriter
+
+Measurement = Any  # NumericMeasurement | StringMeasurement (pydantic, imported lazily)
+
+
+@dataclass
+class CaseState:
+    module_id: str
+    case_id: str
+    name: str
+    position: int
+    attempt: int = 1
+    start_time: float = field(default_factory=time.time)
+    measurements: list[tuple] = field(default_factory=list)
+    failed_measurements: list[str] = field(default_factory=list)
+    msg: dict[str, str] = field(default_factory=dict)
+    chart: dict | None = None
+    artifact: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ModuleState:
+    module_id: str
+    name: str
+    position: int
+    start_time: float
+    stop_time: float | None = None
+    artifact: dict[str, Any] = field(default_factory=dict)
+    statuses: dict[str, str] = field(default_factory=dict)  # case id -> final status
+
+    @property
+    def status(self) -> str:
+        values = set(self.statuses.values())
+        if values & {"failed", "error"}:
+            return "failed"
+        if values and values <= {"skipped"}:
+            return "skipped"
+        return "passed"
+
+    def row(self) -> dict[str, Any]:
+        return {"module_id": self.module_id, "position": self.position, "name": self.name,
+                "status": self.status, "start_time": self.start_time,
+                "stop_time": self.stop_time, "artifact": self.artifact}
+
+
+class RunRecorder:
+    """In-memory state of the running test plan, flushed case by case."""
+
+    def __init__(self, writer: RunWriter):
+        self.writer = writer
+        self.run_id = writer.run_id
+        self.fields: dict[str, Any] = {
+            "stand_info": {}, "drivers": {}, "dut_info": {}, "dut_sub_units": [],
+            "process_info": {}, "artifact": {},
+        }
+        self._dirty: set[str] = set()
+        self._new_instruments: list[dict[str, Any]] = []
+        self.instrument_count = 0
+        self.modules: dict[str, ModuleState] = {}
+        self.case: CaseState | None = None
+        self.case_count = 0
+        self.first_failure: str | None = None
+
+    # -- run-level fields -------------------------------------------------------------
+
+    def set_once(self, column: str, value: Any, label: str) -> None:
+        """A field HardPy sets once per run: a second, different value is an error."""
+        if self.fields.get(column) not in (None, value):
+            raise DuplicateParameterError(label)
+        self.fields[column] = value
+        self._dirty.add(column)
+
+    def merge(self, column: str, values: dict[str, Any]) -> None:
+        self.fields[column].update(values)
+        self._dirty.add(column)
+
+    def append(self, column: str, value: Any) -> int:
+        self.fields[column].append(value)
+        self._dirty.add(column)
+        return len(self.fields[column]) - 1
+
+    def add_instrument(self, row: dict[str, Any]) -> int:
+        position = self.instrument_count
+        self._new_instruments.append({**row, "position": position})
+        self.instrument_count += 1
+        return position
+
+    def _take_changes(self) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        changed = {column: self.fields[column] for column in self._dirty}
+        instruments, self._new_instruments = self._new_instruments, []
+        self._dirty = set()
+        return changed, instruments
+
+    def flush(self) -> None:
+        """Write run-level changes now (e.g. before reading the report back)."""
+        changed, instruments = self._take_changes()
+        if changed or instruments:
+            self.writer.save_case(None, None, (), changed, instruments)
+
+    # -- cases ------------------------------------------------------------------------
+
+    def current_case(self, function: str) -> CaseState:
+        if self.case is None:
+            raise NotInRunError(f"bridge.{function}() needs a running test case; it was "
+                                "called outside of one (at collection or session end?)")
+        return self.case
+
+    def module(self, module_id: str, name: str) -> ModuleState:
+        module = self.modules.get(module_id)
+        if module is None:
+            module = ModuleState(module_id, name, len(self.modules), time.time())
+            self.modules[module_id] = module
+        return module
+
+    def begin_case(self, module_id: str, module_name: str, case_id: str, name: str) -> None:
+        self.module(module_id, module_name)
+        self.case = CaseState(module_id, case_id, name, self.case_count)
+        self.case_count += 1
+
+    def save_attempt(self, status: str, assertion_msg: str | None, *, final: bool) -> None:
+        """Land the current attempt of the current case; start the next unless final."""
+        case = self.current_case("save_attempt")
+        stopped = time.time()
+        module = self.modules[case.module_id]
+        if final:
+            module.statuses[case.case_id] = status
+            module.stop_time = stopped
+            if status in ("failed", "error") and self.first_failure is None:
+                self.first_failure = f"{case.module_id}::{case.case_id}"
+                self.set_once("caused_dut_failure_id", self.first_failure,
+                              "caused_dut_failure_id")
+        row = {
+            "module_id": case.module_id, "case_id": case.case_id, "attempt": case.attempt,
+            "position": case.position, "name": case.name, "status": status,
+            "start_time": case.start_time, "stop_time": stopped,
+            "assertion_msg": assertion_msg, "msg": case.msg, "chart": case.chart,
+            "artifact": case.artifact,
+        }
+        changed, instruments = self._take_changes()
+        self.writer.save_case(module.row(), row, case.measurements, changed, instruments)
+        if final:
+            self.case = None
+        else:
+            self.case = CaseState(case.module_id, case.case_id, case.name, case.position,
+                                  attempt=case.attempt + 1)
+
+    def add_measurement(self, measurement: Measurement, *, fail_case: bool) -> int:
+        case = self.current_case("set_case_measurement")
+        numeric = measurement.__class__.__name__ == "NumericMeasurement"
+        operation = measurement.operation.value if measurement.operation else None
+        case.measurements.append((
+            len(case.measurements),
+            "numeric" if numeric else "string",
+            measurement.name,
+            measurement.value,
+            getattr(measurement, "unit", None),
+            operation,
+            measurement.comparison_value,
+            getattr(measurement, "lower_limit", None),
+            getattr(measurement, "upper_limit", None),
+            None if numeric else measurement.casesensitive,
+            measurement.result,
+        ))
+        if fail_case and measurement.result is False:
+            case.failed_measurements.append(measurement.describe())
+        return len(case.measurements) - 1
+
+    def status(self) -> str:
+        finals = [s for m in self.modules.values() for s in m.statuses.values()]
+        return "failed" if any(s in ("failed", "error") for s in finals) else "passed"
+
+    def finish(self, status: str) -> None:
+        changed, instruments = self._take_changes()
+        self.writer.finish(status, time.time(), changed, instruments)
+
+
+def check_json(kind: str, data: dict[str, Any]) -> None:
+    """Refuse, at the call, a value that the report (JSON) could not carry."""
+    if not isinstance(data, dict):
+        raise TypeError(f"{kind} must be a dict, got {type(data).__name__}")
+    for key, value in data.items():
+        if not isinstance(key, str):
+            raise TypeError(f"{kind}: key {key!r} must be a string")
+        try:
+            json.dumps(value, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"{kind}[{key!r}] cannot be stored as JSON: {exc}") from None
+
+
+def check_info(kind: str, data: dict[str, Any]) -> None:
+    """Info values are flat in StandCloud's format: str, int, float or None."""
+    check_json(kind, data)
+    for key, value in data.items():
+        if value is not None and (isinstance(value, bool)
+                                  or not isinstance(value, str | int | float)):
+            raise TypeError(f"{kind}[{key!r}] must be str, int, float or None "
+                            f"(StandCloud's format), got {type(value).__name__}")

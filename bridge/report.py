@@ -1,0 +1,115 @@
+"""A stored run as StandCloud's report (runstore schema v1): the one place it lives.
+
+Every key of the format is written, ``null`` / ``{}`` / ``[]`` when unset; times are
+whole Unix seconds. Our own ``interrupted`` status has no twin in the format and is
+reported as ``stopped``. ``rev`` is derived from the content, so an unchanged run
+exports the same document twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from typing import Any
+
+from bridge.errors import StoreError
+
+_STATUS = {"interrupted": "stopped"}
+
+
+def _time(value: float | None) -> int | None:
+    return None if value is None else int(value)
+
+
+def _json(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
+
+
+def build_report(conn: sqlite3.Connection, run_id: str) -> dict[str, Any]:
+    def rows(sql: str) -> list[sqlite3.Row]:
+        cursor = conn.cursor()
+        cursor.row_factory = sqlite3.Row
+        return cursor.execute(sql, (run_id,)).fetchall()
+
+    found = rows("SELECT * FROM runs WHERE id = ?")
+    if not found:
+        raise StoreError(f"no run {run_id!r} in the store")
+    run = found[0]
+    modules = rows("SELECT * FROM modules WHERE run_id = ? ORDER BY position")
+    cases = rows("SELECT * FROM final_cases WHERE run_id = ? ORDER BY position")
+    measurements = rows(
+        "SELECT m.* FROM measurements m JOIN cases c ON c.id = m.case_row "
+        "WHERE c.run_id = ? ORDER BY m.case_row, m.position"
+    )
+    instruments = rows("SELECT * FROM instruments WHERE run_id = ? ORDER BY position")
+
+    by_case: dict[int, list[dict[str, Any]]] = {}
+    for m in measurements:
+        by_case.setdefault(m["case_row"], []).append(_measurement(m))
+    cases_of: dict[str, dict[str, Any]] = {}
+    for c in cases:
+        cases_of.setdefault(c["module_id"], {})[c["case_id"]] = {
+            "name": c["name"], "status": _STATUS.get(c["status"], c["status"]),
+            "start_time": _time(c["start_time"]), "stop_time": _time(c["stop_time"]),
+            "group": c["grp"], "assertion_msg": c["assertion_msg"], "msg": _json(c["msg"]),
+            "measurements": by_case.get(c["id"], []), "chart": _json(c["chart"]),
+            "attempt": c["attempt"], "artifact": json.loads(c["artifact"]),
+        }
+    report: dict[str, Any] = {
+        "id": run["id"],
+        "rev": "",
+        "name": run["name"],
+        "status": _STATUS.get(run["status"], run["status"]),
+        "start_time": _time(run["start_time"]),
+        "stop_time": _time(run["stop_time"]),
+        "test_stand": {
+            "hw_id": run["hw_id"], "name": run["stand_name"],
+            "revision": run["stand_revision"], "timezone": run["timezone"],
+            "location": run["stand_location"], "number": run["stand_number"],
+            "drivers": json.loads(run["drivers"]),
+            "instruments": [_instrument(i) for i in instruments],
+            "info": json.loads(run["stand_info"]),
+        },
+        "dut": {
+            "name": run["dut_name"], "type": run["dut_type"],
+            "serial_number": run["dut_serial_number"],
+            "part_number": run["dut_part_number"], "revision": run["dut_revision"],
+            "sub_units": json.loads(run["dut_sub_units"]), "info": json.loads(run["dut_info"]),
+        },
+        "process": {"name": run["process_name"], "number": run["process_number"],
+                    "info": json.loads(run["process_info"])},
+        "modules": {
+            m["module_id"]: {
+                "name": m["name"], "status": _STATUS.get(m["status"], m["status"]),
+                "start_time": _time(m["start_time"]), "stop_time": _time(m["stop_time"]),
+                "group": m["grp"], "cases": cases_of.get(m["module_id"], {}),
+                "artifact": json.loads(m["artifact"]),
+            }
+            for m in modules
+        },
+        "user": run["user"],
+        "batch_serial_number": run["batch_serial_number"],
+        "caused_dut_failure_id": run["caused_dut_failure_id"],
+        "error_code": run["error_code"],
+        "artifact": json.loads(run["artifact"]),
+    }
+    digest = hashlib.sha256(json.dumps(report, sort_keys=True).encode()).hexdigest()
+    report["rev"] = f"1-{digest[:16]}"
+    return report
+
+
+def _measurement(m: sqlite3.Row) -> dict[str, Any]:
+    common = {"type": m["type"], "name": m["name"], "value": m["value"],
+              "operation": m["operation"], "comparison_value": m["comparison_value"]}
+    result = None if m["result"] is None else bool(m["result"])
+    if m["type"] == "string":
+        return {**common, "casesensitive": bool(m["casesensitive"]), "result": result}
+    return {**common, "unit": m["unit"], "lower_limit": m["lower_limit"],
+            "upper_limit": m["upper_limit"], "result": result}
+
+
+def _instrument(i: sqlite3.Row) -> dict[str, Any]:
+    return {"name": i["name"], "revision": i["revision"], "serial_number": i["serial_number"],
+            "part_number": i["part_number"], "number": i["number"], "comment": i["comment"],
+            "info": json.loads(i["info"])}
