@@ -1,0 +1,210 @@
+"""One keep-alive HTTP client for StandCloud's stand API.
+
+Errors come out as the bridge's exception tree: ``TLSError`` (says what to set),
+``AuthError`` (after the one refresh-and-retry a 401 earns), ``UploadRejected`` (a 4xx
+with the server's reason), ``Unavailable`` (worth retrying: no connection, timeout,
+429, 5xx, an unreadable answer).
+"""
+
+from __future__ import annotations
+
+import json
+import ssl
+from typing import Any
+
+import httpx
+
+from bridge.cloud.auth import Credentials
+from bridge.cloud.settings import CloudSettings
+from bridge.errors import AuthError, StandCloudError, TLSError, UploadRejected
+
+USER_AGENT = "stand-bridge"
+
+
+class Unavailable(StandCloudError):
+    """A failure worth retrying later; ``retry_after`` is the server's hint, if any."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        address: str | None = None,
+        status: int | None = None,
+        retry_after: float | None = None,
+    ):
+        self.retry_after = retry_after
+        super().__init__(message, address=address, status=status)
+
+
+def _is_cert_failure(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError) or "CERTIFICATE_VERIFY_FAILED" in str(
+            seen
+        ):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _server_reason(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text.strip()[:200] or f"HTTP {response.status_code}"
+    if isinstance(body, dict):
+        for key in ("detail", "error_description", "message", "error"):
+            if body.get(key):
+                return str(body[key])
+    return json.dumps(body)[:200]
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after")
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+class StandCloudClient:
+    def __init__(
+        self,
+        settings: CloudSettings,
+        credentials: Credentials,
+        *,
+        connections: int = 4,
+        timeout: float | None = None,
+    ):
+        self.settings = settings
+        self.endpoints = settings.endpoints
+        self.credentials = credentials
+        self.http = httpx.Client(
+            verify=settings.ssl_verify(),
+            timeout=timeout or settings.timeout,
+            limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
+            headers={"User-Agent": USER_AGENT},
+        )
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> StandCloudClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- transport ------------------------------------------------------------------
+    def _transport_error(self, exc: httpx.TransportError) -> StandCloudError:
+        base = self.endpoints.base
+        if _is_cert_failure(exc):
+            return TLSError(
+                f"the TLS certificate of {base} is not trusted. If this StandCloud uses a"
+                " private CA or a TLS-inspecting proxy, set [stand_cloud] ca_file ="
+                ' "path/to/ca.pem" in hardpy.toml (for a test installation only:'
+                " verify = false)",
+                address=base,
+            )
+        if isinstance(exc, httpx.TimeoutException):
+            return Unavailable(f"StandCloud at {base} did not answer in time", address=base)
+        return Unavailable(f"cannot reach StandCloud at {base}: {exc}", address=base)
+
+    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """Send with the bearer; a 401 earns one refresh and one retry."""
+        for retry in (False, True):
+            bearer = self.credentials.bearer(self.http)
+            headers = {**kwargs.pop("headers", {}), "Authorization": f"Bearer {bearer}"}
+            try:
+                response = self.http.request(method, url, headers=headers, **kwargs)
+            except httpx.TransportError as exc:
+                raise self._transport_error(exc) from None
+            if response.status_code != 401:
+                return response
+            kwargs["headers"] = {k: v for k, v in headers.items() if k != "Authorization"}
+            if retry or not self.credentials.on_unauthorized(self.http, bearer):
+                break
+        raise AuthError(
+            f"StandCloud refused the {self.credentials.kind}"
+            f" ({_server_reason(response)}): run `bridge sc-login {self.endpoints.base}`"
+            + (" or check the API key" if self.credentials.kind == "API key" else ""),
+            address=self.endpoints.base,
+            status=401,
+        )
+
+    def _check(self, response: httpx.Response) -> httpx.Response:
+        status = response.status_code
+        if status == 429 or status >= 500 or status == 408:
+            raise Unavailable(
+                f"StandCloud answered HTTP {status}: {_server_reason(response)}",
+                address=self.endpoints.base,
+                status=status,
+                retry_after=_retry_after(response),
+            )
+        return response
+
+    def get_json(self, url: str, params: dict[str, Any] | None = None) -> Any:
+        response = self._check(self.request("GET", url, params=params))
+        if response.status_code >= 400:
+            raise StandCloudError(
+                f"StandCloud answered HTTP {response.status_code}: {_server_reason(response)}",
+                address=self.endpoints.base,
+                status=response.status_code,
+            )
+        try:
+            return response.json()
+        except ValueError:
+            raise StandCloudError(
+                f"malformed answer from StandCloud ({url}): not JSON",
+                address=self.endpoints.base,
+                status=response.status_code,
+            ) from None
+
+    # -- the stand API --------------------------------------------------------------
+    def healthcheck(self) -> None:
+        self.get_json(self.endpoints.healthcheck)
+
+    def upload(self, report: dict[str, Any] | bytes) -> str | None:
+        """POST one report; its StandCloud id on 201 (None if the answer had none)."""
+        body = report if isinstance(report, bytes) else json.dumps(report).encode()
+        response = self._check(
+            self.request(
+                "POST",
+                self.endpoints.test_report,
+                content=body,
+                headers={"Content-Type": "application/json"},
+            )
+        )
+        status = response.status_code
+        if status == 201:
+            try:
+                answer = response.json()
+            except ValueError:
+                return None  # stored (201 says so); the id is only informative
+            return str(answer.get("test_run_id") or answer.get("id") or "") or None
+        if 400 <= status < 500:
+            raise UploadRejected(
+                _server_reason(response), address=self.endpoints.base, status=status
+            )
+        # 200 or any other success that is not "Created": not proof of storage
+        raise Unavailable(
+            f"unexpected answer to an upload: HTTP {status} {_server_reason(response)[:80]!r}",
+            address=self.endpoints.base,
+            status=status,
+        )
+
+
+def open_client(
+    settings: CloudSettings,
+    *,
+    connections: int = 4,
+    timeout: float | None = None,
+    notify: Any = None,
+) -> StandCloudClient:
+    """A client with the configured API key, else the stored login for the address."""
+    from bridge.cloud.auth import load_credentials
+    from bridge.cloud.tokens import token_stores
+
+    stores = token_stores(notify) if notify else token_stores()
+    credentials = load_credentials(settings.endpoints, settings.api_key, stores)
+    return StandCloudClient(settings, credentials, connections=connections, timeout=timeout)

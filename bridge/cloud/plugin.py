@@ -1,0 +1,109 @@
+"""The one place where StandCloud meets pytest.
+
+Registered by the core plugin when ``[stand_cloud]`` names an address or a key.
+``connection_only = true``: the session refuses to start when the healthcheck fails.
+``autosync = true``: at the very end of the session the outbox is uploaded, with a
+progress bar; an unreachable StandCloud never fails the session (the runs stay
+queued for ``bridge sync`` or the next session). Queued runs of earlier sessions are
+retried at most every ``autosync_timeout`` minutes; this session's run always is.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any
+
+import pytest
+
+from bridge.errors import BridgeError
+
+AUTOSYNC_POLICY = {"attempts": 3, "base": 0.5, "cap": 2.0}
+AUTOSYNC_TIMEOUT_S = 10.0  # per request: a session end must not hang on a dead link
+
+
+class CloudPlugin:
+    def __init__(self, stand: Any, config: pytest.Config):
+        self.stand = stand
+        self.config = config
+        self.section = stand.model.stand_cloud
+
+    def _settings(self):  # type: ignore[no-untyped-def]
+        from bridge.cloud.settings import CloudSettings
+
+        return CloudSettings.from_section(self.section, root=self.stand.root)
+
+    def _say(self, line: str) -> None:
+        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(line)
+        else:
+            print(line, file=sys.stderr)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        if not self.section.connection_only:
+            return
+        from bridge.cloud.client import open_client
+
+        try:
+            settings = self._settings()
+            for warning in settings.warnings:
+                self._say(warning)
+            with open_client(settings, timeout=AUTOSYNC_TIMEOUT_S, notify=self._say) as client:
+                client.healthcheck()
+        except BridgeError as exc:
+            raise pytest.UsageError(
+                f"StandCloud is not reachable and [stand_cloud] connection_only = true: {exc}"
+            ) from None
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if not self.section.autosync:
+            return
+        from bridge.plugin import finished_run_id
+
+        run_id = finished_run_id(self.config)
+        try:
+            self._autosync(run_id)
+        except BridgeError as exc:
+            self._say(f"StandCloud: not uploaded now ({exc}); `bridge sync` will retry")
+
+    def _autosync(self, run_id: str | None) -> None:
+        from bridge.cloud.client import open_client
+        from bridge.cloud.progress import sync_with_progress
+        from bridge.cloud.sync import RetryPolicy, Uploader
+        from bridge.store import Store
+
+        settings = self._settings()
+        for warning in settings.warnings:
+            self._say(warning)
+        tried_before = time.time() - self.section.autosync_timeout * 60
+        # xdist workers: each uploads its own run; one process uploads the backlog.
+        only = [run_id] if hasattr(self.config, "workerinput") and run_id else None
+        with (
+            Store.open(self.stand.store_path, create=False) as store,
+            open_client(settings, timeout=AUTOSYNC_TIMEOUT_S, notify=self._say) as client,
+        ):
+            uploader = Uploader(
+                store,
+                client,
+                fill_unknown=settings.fill_unknown,
+                policy=RetryPolicy(**AUTOSYNC_POLICY),
+            )
+            result = sync_with_progress(uploader, run_ids=only, tried_before=tried_before)
+        self._say(result_line(result, run_id))
+
+
+def result_line(result: Any, run_id: str | None) -> str:
+    parts = []
+    if result.uploaded:
+        parts.append(f"{len(result.uploaded)} uploaded")
+    if result.held:
+        parts.append(f"{len(result.held)} held: {next(iter(result.held.values()))}")
+    if result.rejected:
+        parts.append(f"{len(result.rejected)} rejected: {next(iter(result.rejected.values()))}")
+    if result.pending:
+        reason = result.error or next(iter(result.pending.values()))
+        parts.append(f"{len(result.pending)} still queued ({reason}); `bridge sync` will retry")
+    return "StandCloud: " + ("; ".join(parts) if parts else "nothing to upload")

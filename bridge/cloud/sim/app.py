@@ -1,0 +1,307 @@
+"""The simulator's HTTP surface: OAuth endpoints, the login page, the stand API.
+
+Fault injection (``Faults``) lets tests make the next answers fail in the ways a real
+network and a real service do, each counted down as it is used.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from bridge.cloud.sim.db import SimDB
+from bridge.cloud.sim.oauth import FormSnapshot, SimAuthServer
+from bridge.report_schema import RunReport
+
+
+@dataclass
+class Faults:
+    """Counters of faults still to inject; tests set them, the server uses them up."""
+
+    report_500: int = 0  # answer 500 before storing
+    report_429: int = 0  # answer 429 (Retry-After: 0) before storing
+    drop_after_store: int = 0  # store the report, then drop the connection unanswered
+    malformed: int = 0  # answer 200 with a broken JSON body, store nothing
+    delay: float = 0.0  # every stand-API answer waits this long first
+    shutdown_after: int | None = None  # stop serving after this many stored reports
+
+
+class _DropConnection(Response):
+    """Start a response, then fail: the server closes the connection mid-answer."""
+
+    def __init__(self) -> None:
+        super().__init__(status_code=201)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await send(
+            {"type": "http.response.start", "status": 201, "headers": [(b"content-length", b"64")]}
+        )
+        raise ConnectionAbortedError("simulated: answer lost after the report was stored")
+
+
+PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>{title}</title></head>
+<body><h1>{title}</h1>{body}</body></html>"""
+
+
+def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
+    return HTMLResponse(PAGE.format(title=html.escape(title), body=body), status_code=status)
+
+
+def _login_form(user_code: str, error: str = "") -> str:
+    note = f'<p class="error">{html.escape(error)}</p>' if error else ""
+    return f"""{note}<p>A test stand asks to upload reports on your behalf.</p>
+<form method="post" action="/auth/device">
+<label>Code <input name="user_code" value="{html.escape(user_code)}"></label><br>
+<label>Login <input name="login" autocomplete="username"></label><br>
+<label>Password <input name="password" type="password"></label><br>
+<button name="action" value="accept">Accept</button>
+<button name="action" value="deny">Deny</button>
+</form>"""
+
+
+def _summary(report: dict[str, Any], attempt: int) -> dict[str, Any]:
+    """A run as StandCloud reads it back."""
+    start, stop = report["start_time"], report["stop_time"]
+    return {
+        "test_run_id": report["id"],
+        "test_plan_name": report["name"],
+        "serial_number": report["dut"]["serial_number"],
+        "part_number": report["dut"]["part_number"],
+        "status": "PASS" if report["status"] == "passed" else "FAIL",
+        "number_of_attempt": attempt,
+        "start_time": _iso(start),
+        "stop_time": _iso(stop),
+        "duration": (stop - start) if stop is not None else None,
+        "test_stand_name": report["test_stand"]["name"],
+        "test_stand_hw_id": report["test_stand"]["hw_id"],
+        "test_run_artifact": report["artifact"],
+        "test_stand_info": report["test_stand"]["info"],
+        "dut_info": report["dut"]["info"],
+    }
+
+
+def _iso(seconds: int | None) -> str | None:
+    if seconds is None:
+        return None
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
+
+
+def _reason(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in err["loc"]) or "report"
+    return f"{where}: {err['msg']}"
+
+
+class SimApp:
+    """Routes bound to one simulator's database, auth server and fault counters."""
+
+    def __init__(self, db: SimDB, auth: SimAuthServer, faults: Faults, on_shutdown: Any):
+        self.db, self.auth, self.faults = db, auth, faults
+        self._on_shutdown = on_shutdown
+        self.stored = 0
+        api = "/hardpy/api/v1"
+        self.app = Starlette(
+            routes=[
+                Route(
+                    "/auth/api/oidc/device-authorization",
+                    self.device_authorization,
+                    methods=["POST"],
+                ),
+                Route("/auth/api/oidc/token", self.token, methods=["POST"]),
+                Route("/auth/device", self.login_page, methods=["GET"]),
+                Route("/auth/device", self.login_submit, methods=["POST"]),
+                Route(f"{api}/healthcheck", self.healthcheck),
+                Route(f"{api}/test_report", self.test_report, methods=["POST"]),
+                Route(f"{api}/test_run", self.test_runs),
+                Route(f"{api}/test_run/{{run_id}}", self.test_run),
+                Route(f"{api}/tested_dut", self.tested_duts),
+            ]
+        )
+
+    # -- OAuth ----------------------------------------------------------------------
+    async def _snapshot(self, request: Request) -> FormSnapshot:
+        form = await request.form()
+        data = {k: v for k, v in form.items() if isinstance(v, str)}
+        return FormSnapshot(request.method, str(request.url), dict(request.headers), data)
+
+    async def device_authorization(self, request: Request) -> Response:
+        snap = await self._snapshot(request)
+        return self.auth.create_endpoint_response("device_authorization", snap)
+
+    async def token(self, request: Request) -> Response:
+        return self.auth.create_token_response(await self._snapshot(request))
+
+    # -- the browser side -------------------------------------------------------------
+    async def login_page(self, request: Request) -> Response:
+        return _page("StandCloud sign-in", _login_form(request.query_params.get("user_code", "")))
+
+    async def login_submit(self, request: Request) -> Response:
+        form = await request.form()
+        user_code = str(form.get("user_code", "")).strip().upper()
+        login, password = str(form.get("login", "")), str(form.get("password", ""))
+        row = self.db.one("SELECT * FROM device_codes WHERE user_code = ?", (user_code,))
+        if row is None or row["used"] or row["approved"] is not None:
+            return _page("Error", "<p>Unknown or already used code.</p>", 400)
+        if row["expires_at"] < time.time():
+            return _page("Error", "<p>This code has expired: start the login again.</p>", 400)
+        if not self.db.check_password(login, password):
+            return _page(
+                "StandCloud sign-in", _login_form(user_code, "Wrong login or password."), 401
+            )
+        approved = 1 if form.get("action") == "accept" else 0
+        self.db.execute(
+            "UPDATE device_codes SET login = ?, approved = ? WHERE user_code = ?",
+            (login, approved, user_code),
+        )
+        if not approved:
+            return _page("Access denied", "<p>The stand was not authorized.</p>", 403)
+        return _page("Token issued", "<p>The stand is authorized. You may close this window.</p>")
+
+    # -- the stand API ----------------------------------------------------------------
+    def _login_of(self, request: Request) -> str | None:
+        scheme, _, value = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not value:
+            return None
+        return self.db.bearer_login(value.strip())
+
+    @staticmethod
+    def _unauthorized() -> JSONResponse:
+        return JSONResponse(
+            {"detail": "missing, expired or revoked token"},
+            status_code=401,
+            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        )
+
+    async def _delay(self) -> None:
+        if self.faults.delay:
+            await asyncio.sleep(self.faults.delay)
+
+    async def healthcheck(self, request: Request) -> Response:
+        await self._delay()
+        if self._login_of(request) is None:
+            return self._unauthorized()
+        return JSONResponse({})
+
+    async def test_report(self, request: Request) -> Response:
+        await self._delay()
+        login = self._login_of(request)
+        if login is None:
+            self.db.log_post(None, "401")
+            return self._unauthorized()
+        faults = self.faults
+        if faults.report_500:
+            faults.report_500 -= 1
+            self.db.log_post(None, "500")
+            return JSONResponse({"detail": "simulated internal error"}, status_code=500)
+        if faults.report_429:
+            faults.report_429 -= 1
+            self.db.log_post(None, "429")
+            return JSONResponse(
+                {"detail": "slow down"}, status_code=429, headers={"Retry-After": "0"}
+            )
+        if faults.malformed:
+            faults.malformed -= 1
+            self.db.log_post(None, "malformed")
+            return Response('{"test_run_id": ', status_code=200, media_type="application/json")
+        try:
+            body = json.loads(await request.body())
+        except ValueError as exc:
+            self.db.log_post(None, "422")
+            return JSONResponse({"detail": f"body is not JSON: {exc}"}, status_code=422)
+        try:
+            report = RunReport.model_validate(body).model_dump(mode="json")
+        except ValidationError as exc:
+            self.db.log_post(body.get("id") if isinstance(body, dict) else None, "422")
+            return JSONResponse({"detail": _reason(exc)}, status_code=422)
+        new = self.db.store_report(report, login)
+        self.db.log_post(report["id"], "201" if new else "201-duplicate")
+        if new:
+            self.stored += 1
+            if faults.shutdown_after is not None and self.stored >= faults.shutdown_after:
+                faults.shutdown_after = None
+                self._on_shutdown()
+        if faults.drop_after_store:
+            faults.drop_after_store -= 1
+            return _DropConnection()
+        return JSONResponse({"test_run_id": report["id"]}, status_code=201)
+
+    def _reports(self, where: str = "", params: tuple = ()) -> list[dict[str, Any]]:
+        rows = self.db.execute(
+            "SELECT body, (SELECT COUNT(*) FROM reports o WHERE o.part_number IS r.part_number"
+            " AND o.serial_number IS r.serial_number AND o.start_time <= r.start_time) AS n"
+            f" FROM reports r {where} ORDER BY start_time DESC, id",
+            params,
+        )
+        return [_summary(json.loads(row["body"]), row["n"]) for row in rows]
+
+    async def test_runs(self, request: Request) -> Response:
+        await self._delay()
+        if self._login_of(request) is None:
+            return self._unauthorized()
+        clauses, params = [], []
+        columns = {
+            "part_number": "part_number",
+            "serial_number": "serial_number",
+            "test_stand_name": "stand_name",
+        }
+        for name, column in columns.items():
+            if name in request.query_params:
+                clauses.append(f"{column} = ?")
+                params.append(request.query_params[name])
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        runs = self._reports(where, tuple(params))
+        limit = request.query_params.get("limit")
+        if limit and limit.isdigit():
+            runs = runs[: int(limit)]
+        return JSONResponse(runs)
+
+    async def test_run(self, request: Request) -> Response:
+        await self._delay()
+        if self._login_of(request) is None:
+            return self._unauthorized()
+        runs = self._reports("WHERE id = ?", (request.path_params["run_id"],))
+        if not runs:
+            return JSONResponse({"detail": "no such test run"}, status_code=404)
+        return JSONResponse(runs[0])
+
+    async def tested_duts(self, request: Request) -> Response:
+        await self._delay()
+        if self._login_of(request) is None:
+            return self._unauthorized()
+        clauses, params = [], []
+        for name, column in (("test_stand_name", "stand_name"), ("part_number", "part_number")):
+            if name in request.query_params:
+                clauses.append(f"{column} = ?")
+                params.append(request.query_params[name])
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        rows = self.db.execute(
+            "SELECT part_number, serial_number, COUNT(*) AS runs, MAX(start_time) AS last,"
+            " GROUP_CONCAT(DISTINCT stand_name) AS stands,"
+            " (SELECT status FROM reports l WHERE l.part_number IS r.part_number AND"
+            "  l.serial_number IS r.serial_number ORDER BY start_time DESC LIMIT 1) AS status"
+            f" FROM reports r {where} GROUP BY part_number, serial_number ORDER BY last DESC",
+            tuple(params),
+        )
+        return JSONResponse(
+            [
+                {
+                    "part_number": r["part_number"],
+                    "serial_number": r["serial_number"],
+                    "test_stand_name": r["stands"],
+                    "number_of_runs": r["runs"],
+                    "last_run_time": _iso(r["last"]),
+                    "last_status": "PASS" if r["status"] == "passed" else "FAIL",
+                }
+                for r in rows
+            ]
+        )

@@ -1,0 +1,122 @@
+"""What the simulator knows, in one SQLite file that tests can open and inspect.
+
+One connection guarded by a lock: the server's event loop and the test thread both
+use it, and a simulator never needs more throughput than that gives.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS users (login TEXT PRIMARY KEY, password TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS api_keys (
+    key TEXT PRIMARY KEY, login TEXT NOT NULL, revoked INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS device_codes (
+    device_code TEXT PRIMARY KEY, user_code TEXT UNIQUE NOT NULL, client_id TEXT NOT NULL,
+    scope TEXT, expires_at REAL NOT NULL, interval REAL NOT NULL, last_poll REAL,
+    login TEXT, approved INTEGER, used INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS tokens (
+    access_token TEXT PRIMARY KEY, refresh_token TEXT UNIQUE, login TEXT NOT NULL,
+    client_id TEXT NOT NULL, scope TEXT, issued_at REAL NOT NULL, expires_at REAL NOT NULL,
+    refresh_expires_at REAL NOT NULL, revoked INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS reports (
+    id TEXT PRIMARY KEY, received_at REAL NOT NULL, login TEXT NOT NULL, body TEXT NOT NULL,
+    part_number TEXT, serial_number TEXT, stand_name TEXT, status TEXT,
+    start_time INTEGER, stop_time INTEGER);
+CREATE INDEX IF NOT EXISTS reports_by_dut ON reports (part_number, serial_number);
+-- every POST that reached validation: shows retries and duplicates
+CREATE TABLE IF NOT EXISTS report_posts (
+    id INTEGER PRIMARY KEY, report_id TEXT, at REAL NOT NULL, outcome TEXT NOT NULL);
+"""
+
+
+class SimDB:
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._conn.row_factory = sqlite3.Row
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.executescript(SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def execute(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._conn.execute(sql, params).fetchall()
+
+    def one(self, sql: str, params: tuple | dict = ()) -> sqlite3.Row | None:
+        rows = self.execute(sql, params)
+        return rows[0] if rows else None
+
+    # -- users and keys -------------------------------------------------------------
+    def add_user(self, login: str, password: str) -> None:
+        self.execute("INSERT OR REPLACE INTO users VALUES (?, ?)", (login, password))
+
+    def check_password(self, login: str, password: str) -> bool:
+        row = self.one("SELECT password FROM users WHERE login = ?", (login,))
+        return row is not None and secrets.compare_digest(row["password"], password)
+
+    def add_api_key(self, login: str, key: str | None = None) -> str:
+        key = key or f"sc_{secrets.token_urlsafe(24)}"
+        self.execute("INSERT OR REPLACE INTO api_keys VALUES (?, ?, 0)", (key, login))
+        return key
+
+    def revoke_api_key(self, key: str) -> None:
+        self.execute("UPDATE api_keys SET revoked = 1 WHERE key = ?", (key,))
+
+    def bearer_login(self, bearer: str) -> str | None:
+        """The user behind a bearer value (an access token or an API key), if valid."""
+        row = self.one(
+            "SELECT login FROM tokens WHERE access_token = ? AND revoked = 0 AND expires_at > ?",
+            (bearer, time.time()),
+        )
+        if row is None:
+            row = self.one("SELECT login FROM api_keys WHERE key = ? AND revoked = 0", (bearer,))
+        return row["login"] if row else None
+
+    # -- reports --------------------------------------------------------------------
+    def store_report(self, report: dict[str, Any], login: str) -> bool:
+        """Insert once per report id; False when that id was already stored."""
+        with self._lock:
+            cur = self._conn.execute(
+                "INSERT OR IGNORE INTO reports VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (
+                    report["id"],
+                    time.time(),
+                    login,
+                    json.dumps(report),
+                    report["dut"]["part_number"],
+                    report["dut"]["serial_number"],
+                    report["test_stand"]["name"],
+                    report["status"],
+                    report["start_time"],
+                    report["stop_time"],
+                ),
+            )
+            return cur.rowcount == 1
+
+    def log_post(self, report_id: str | None, outcome: str) -> None:
+        self.execute(
+            "INSERT INTO report_posts (report_id, at, outcome) VALUES (?, ?, ?)",
+            (report_id, time.time(), outcome),
+        )
+
+    def report_count(self, report_id: str | None = None) -> int:
+        if report_id is None:
+            return self.one("SELECT COUNT(*) AS n FROM reports")["n"]  # type: ignore[index]
+        row = self.one("SELECT COUNT(*) AS n FROM reports WHERE id = ?", (report_id,))
+        return row["n"]  # type: ignore[index]
+
+    def report(self, report_id: str) -> dict[str, Any] | None:
+        row = self.one("SELECT body FROM reports WHERE id = ?", (report_id,))
+        return json.loads(row["body"]) if row else None

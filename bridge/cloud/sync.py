@@ -1,0 +1,258 @@
+"""Upload the outbox: a few reports in parallel over one keep-alive client.
+
+Worker threads only talk HTTP; the calling thread owns the store and writes every
+attempt as it is reported, so SQLite is used from one thread and a killed sync
+leaves a consistent outbox. A run is marked uploaded only after a 201; a report sent
+again after a lost answer is harmless because StandCloud keys reports by run id.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+import queue
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from bridge.cloud.client import StandCloudClient, Unavailable
+from bridge.errors import AuthError, StandCloudError, TLSError, UploadRejected
+from bridge.store import outbox
+
+MISSING_HINTS = {
+    "DUT part number": "hardpy.set_dut_part_number(...)",
+    "stand name": "hardpy.set_stand_name(...)",
+}
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Capped exponential backoff: base, 2·base, 4·base … never above cap."""
+
+    attempts: int = 5
+    base: float = 0.5
+    cap: float = 30.0
+
+    def delay(self, attempt: int, retry_after: float | None = None) -> float:
+        wait = min(self.cap, self.base * 2 ** (attempt - 1)) * random.uniform(0.8, 1.0)
+        if retry_after is not None:
+            wait = max(wait, min(retry_after, self.cap))
+        return wait
+
+
+@dataclass
+class SyncResult:
+    uploaded: list[str] = field(default_factory=list)
+    rejected: dict[str, str] = field(default_factory=dict)
+    held: dict[str, str] = field(default_factory=dict)
+    pending: dict[str, str] = field(default_factory=dict)  # still queued: last error
+    error: str | None = None  # what stopped the sync early (auth, TLS, unreachable)
+
+    @property
+    def ok(self) -> bool:
+        return not self.pending and not self.rejected and not self.held and self.error is None
+
+
+@dataclass
+class _Event:
+    run_id: str
+    outcome: str  # uploaded rejected retry held
+    at: float
+    error: str | None = None
+    remote_id: str | None = None
+    final: bool = True  # the run's last event in this sync
+    recorded: bool = False  # its attempt row is already written
+
+
+def missing_fields(report: dict[str, Any]) -> list[str]:
+    missing = []
+    if not (report.get("dut") or {}).get("part_number"):
+        missing.append("DUT part number")
+    if not (report.get("test_stand") or {}).get("name"):
+        missing.append("stand name")
+    return missing
+
+
+def held_message(missing: list[str]) -> str:
+    calls = " and ".join(f"{MISSING_HINTS[name]}" for name in missing)
+    return (
+        f"not uploaded: {' and '.join(missing)} missing; call {calls} in the test plan"
+        ' (or set [stand_cloud] fill_unknown = true to send "unknown")'
+    )
+
+
+def fill_unknown(report: dict[str, Any]) -> dict[str, Any]:
+    """HardPy's fill-in: "unknown" for missing mandatory fields, names from part numbers."""
+    report = copy.deepcopy(report)
+    dut, stand = report["dut"], report["test_stand"]
+    dut["part_number"] = dut.get("part_number") or "unknown"
+    stand["name"] = stand.get("name") or "unknown"
+    dut["name"] = dut.get("name") or dut["part_number"]
+    for unit in [*dut.get("sub_units", []), *stand.get("instruments", [])]:
+        unit["name"] = unit.get("name") or unit.get("part_number")
+    return report
+
+
+class Uploader:
+    def __init__(
+        self,
+        store: Any,
+        client: StandCloudClient,
+        *,
+        fill_unknown: bool = False,
+        parallel: int = 4,
+        policy: RetryPolicy | None = None,
+        report_of: Callable[[str], dict[str, Any]] | None = None,
+    ):
+        self.store = store
+        self.client = client
+        self.fill_unknown = fill_unknown
+        self.parallel = max(1, parallel)
+        self.policy = policy or RetryPolicy()
+        self.report_of = report_of or store.report
+        self._stop = threading.Event()
+        self._events: queue.Queue[_Event] = queue.Queue()
+
+    # -- worker side (HTTP only) ----------------------------------------------------
+    def _upload(self, run_id: str, body: bytes) -> None:
+        attempt = 0
+        try:
+            while True:
+                attempt += 1
+                at = time.time()
+                try:
+                    remote_id = self.client.upload(body)
+                except UploadRejected as exc:
+                    self._events.put(_Event(run_id, "rejected", at, exc.reason))
+                    return
+                except Unavailable as exc:
+                    give_up = attempt >= self.policy.attempts or self._stop.is_set()
+                    self._events.put(_Event(run_id, "retry", at, str(exc), final=give_up))
+                    if give_up:
+                        if exc.status is None:  # the service is unreachable: stop all
+                            self._stop.set()
+                        return
+                    if self._stop.wait(self.policy.delay(attempt, exc.retry_after)):
+                        self._events.put(_Event(run_id, "retry", at, str(exc), recorded=True))
+                        return
+                    continue
+                except (AuthError, TLSError) as exc:
+                    self._stop.set()
+                    self._events.put(_Event(run_id, "retry", at, str(exc)))
+                    return
+                except StandCloudError as exc:
+                    self._events.put(_Event(run_id, "retry", at, str(exc)))
+                    return
+                self._events.put(_Event(run_id, "uploaded", at, remote_id=remote_id))
+                return
+        except BaseException as exc:  # never leave the collector waiting
+            self._events.put(_Event(run_id, "retry", time.time(), f"internal error: {exc!r}"))
+            raise
+
+    # -- caller side (owns the store) -----------------------------------------------
+    def _prepare(self, run_id: str, result: SyncResult) -> bytes | None:
+        try:
+            report = self.report_of(run_id)
+        except Exception as exc:
+            message = f"cannot build the report: {exc}"
+            outbox.record_attempt(self.store, run_id, "held", at=time.time(), error=message)
+            result.held[run_id] = message
+            return None
+        missing = missing_fields(report)
+        if missing:
+            if not self.fill_unknown:
+                message = held_message(missing)
+                outbox.record_attempt(self.store, run_id, "held", at=time.time(), error=message)
+                result.held[run_id] = message
+                return None
+            report = fill_unknown(report)
+        return json.dumps(report).encode()
+
+    def _record(self, event: _Event, result: SyncResult) -> None:
+        if not event.recorded:
+            outbox.record_attempt(
+                self.store,
+                event.run_id,
+                event.outcome,
+                at=event.at,
+                error=event.error,
+                remote_id=event.remote_id,
+            )
+        if not event.final:
+            return
+        if event.outcome == "uploaded":
+            result.uploaded.append(event.run_id)
+        elif event.outcome == "rejected":
+            result.rejected[event.run_id] = event.error or ""
+        else:
+            result.pending[event.run_id] = event.error or ""
+
+    def sync(
+        self,
+        run_ids: list[str] | None = None,
+        *,
+        progress: Callable[[str, str], None] | None = None,
+        tried_before: float | None = None,
+    ) -> SyncResult:
+        """Upload the waiting runs (all, or those of ``run_ids``)."""
+        result = SyncResult()
+        todo = outbox.waiting(
+            self.store.conn,
+            include_held=self.fill_unknown,
+            run_ids=run_ids,
+            tried_before=tried_before,
+        )
+        pending = iter(todo)
+        in_flight = 0
+        fatal: str | None = None
+        self._stop.clear()
+        with ThreadPoolExecutor(self.parallel, thread_name_prefix="standcloud-upload") as pool:
+
+            def submit_next() -> bool:
+                for run_id in pending:
+                    body = self._prepare(run_id, result)
+                    if progress and body is None:
+                        progress(run_id, "held")
+                    if body is not None:
+                        pool.submit(self._upload, run_id, body)
+                        return True
+                return False
+
+            with _interruptible(self._stop):
+                for _ in range(self.parallel * 2):
+                    if not submit_next():
+                        break
+                    in_flight += 1
+                while in_flight:
+                    event = self._events.get()
+                    self._record(event, result)
+                    if not event.final:
+                        continue
+                    in_flight -= 1
+                    if progress:
+                        progress(event.run_id, event.outcome)
+                    if self._stop.is_set():
+                        fatal = fatal or event.error
+                        continue
+                    if submit_next():
+                        in_flight += 1
+        if self._stop.is_set():
+            result.error = fatal
+            for run_id in pending:  # never tried in this sync: still queued
+                result.pending.setdefault(run_id, "not tried: the sync stopped early")
+        return result
+
+
+@contextlib.contextmanager
+def _interruptible(stop: threading.Event) -> Iterator[None]:
+    """On Ctrl-C, tell the workers to stop waiting before the pool joins them."""
+    try:
+        yield
+    except BaseException:
+        stop.set()
+        raise
