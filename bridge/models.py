@@ -85,11 +85,11 @@ class NumericMeasurement(_Model):
             _finite(f"{label}: {field}", getattr(self, field))
         op = self.operation.value if self.operation else None
         if op in _SINGLE:
-            if self.comparison_value is None:
-                raise MeasurementError(f"{label}: operation {op} needs comparison_value")
             if self.lower_limit is not None or self.upper_limit is not None:
                 raise MeasurementError(f"{label}: operation {op} takes comparison_value, "
                                        "not lower_limit/upper_limit")
+            if self.comparison_value is None:
+                raise MeasurementError(f"{label}: operation {op} needs comparison_value")
             self.result = _SINGLE[op](self.value, self.comparison_value)
         elif op in _RANGE:
             lower, upper = self.lower_limit, self.upper_limit
