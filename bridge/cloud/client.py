@@ -67,6 +67,21 @@ def _retry_after(response: httpx.Response) -> float | None:
         return None
 
 
+def explain_transport_error(base: str, exc: httpx.TransportError) -> StandCloudError:
+    """A network failure as our error: TLS (with what to set) or worth retrying."""
+    if _is_cert_failure(exc):
+        return TLSError(
+            f"the TLS certificate of {base} is not trusted. If this StandCloud uses a"
+            " private CA or a TLS-inspecting proxy, set [stand_cloud] ca_file ="
+            ' "path/to/ca.pem" in hardpy.toml (for a test installation only:'
+            " verify = false)",
+            address=base,
+        )
+    if isinstance(exc, httpx.TimeoutException):
+        return Unavailable(f"StandCloud at {base} did not answer in time", address=base)
+    return Unavailable(f"cannot reach StandCloud at {base}: {exc}", address=base)
+
+
 class StandCloudClient:
     def __init__(
         self,
@@ -97,18 +112,7 @@ class StandCloudClient:
 
     # -- transport ------------------------------------------------------------------
     def _transport_error(self, exc: httpx.TransportError) -> StandCloudError:
-        base = self.endpoints.base
-        if _is_cert_failure(exc):
-            return TLSError(
-                f"the TLS certificate of {base} is not trusted. If this StandCloud uses a"
-                " private CA or a TLS-inspecting proxy, set [stand_cloud] ca_file ="
-                ' "path/to/ca.pem" in hardpy.toml (for a test installation only:'
-                " verify = false)",
-                address=base,
-            )
-        if isinstance(exc, httpx.TimeoutException):
-            return Unavailable(f"StandCloud at {base} did not answer in time", address=base)
-        return Unavailable(f"cannot reach StandCloud at {base}: {exc}", address=base)
+        return explain_transport_error(self.endpoints.base, exc)
 
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """Send with the bearer; a 401 earns one refresh and one retry."""
