@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from bridge.config import StandConfig
     from bridge.store import Store
 
-COMMAND_MODULES = ["bridge.cli.runs"]
+COMMAND_MODULES = ["bridge.cli.runs", "bridge.cli.cloud"]
 
 
 def build_parser() -> argparse.ArgumentParser:
