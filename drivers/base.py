@@ -1,0 +1,145 @@
+"""What every driver has: options, open/close, identity, a safe state, a lock.
+
+Every driver is built the same way, so the fixture layer can treat them alike:
+
+- ``Driver(transport, **options)`` wraps an open transport (protocol tests pass a
+  scripted one); ``Driver.open(resource, **options)`` builds the transport itself;
+- ``OPTIONS`` lists every option a driver accepts with its default — the stand
+  config is checked against it, so a misspelled option fails at start;
+- ``metadata()`` is the identity recorded for the run (manufacturer, model, serial,
+  firmware, resource, driver class and version, transport library and version);
+- ``safe_state()`` leaves the instrument harmless (a supply's output off);
+- ``lock`` serialises transactions when several processes share the instrument.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from drivers.transport import Transport
+
+_NO_LOCK = contextlib.nullcontext()
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who the instrument says it is."""
+
+    manufacturer: str | None = None
+    model: str | None = None
+    serial: str | None = None
+    firmware: str | None = None
+
+
+class Driver:
+    """Base of all drivers: a transport, options, identity and a safe state."""
+
+    #: Version of the driver code, recorded with every run that used it.
+    driver_version: ClassVar[str] = "1.0"
+    #: Options accepted from the stand config, with their defaults.
+    OPTIONS: ClassVar[dict[str, Any]] = {}
+    #: Options consumed by the transport rather than the driver.
+    TRANSPORT_OPTIONS: ClassVar[tuple[str, ...]] = ()
+    #: Where this driver's simulator answers in ``--stand sim`` (see drivers.sim).
+    SIM_RESOURCE: ClassVar[str] = ""
+    #: Ask for the identity when opening (a DUT may still be unpowered then: False).
+    IDENTIFY_ON_OPEN: ClassVar[bool] = True
+
+    def __init__(self, transport: Transport, **options: Any):
+        unknown = sorted(set(options) - set(self.OPTIONS))
+        if unknown:
+            raise TypeError(f"{type(self).__name__}: unknown option(s) {', '.join(unknown)}")
+        self.transport = transport
+        self.options = {**self.OPTIONS, **options}
+        #: Context manager held around each transaction (a shared-instrument lock).
+        self.lock: contextlib.AbstractContextManager[Any] = _NO_LOCK
+        self._identity: Identity | None = None
+        #: Called with the driver each time it learns who the instrument is.
+        self.identity_listeners: list[Callable[[Driver], None]] = []
+
+    @classmethod
+    def make_transport(cls, resource: str, **transport_options: Any) -> Transport:
+        raise NotImplementedError
+
+    @classmethod
+    def open(cls, resource: str, **options: Any) -> Driver:
+        """Open ``resource`` and return the driver; nothing stays open if this fails."""
+        unknown = sorted(set(options) - set(cls.OPTIONS))
+        if unknown:
+            raise TypeError(f"{cls.__name__}: unknown option(s) {', '.join(unknown)}")
+        merged = {**cls.OPTIONS, **options}
+        transport_opts = {k: merged.pop(k) for k in cls.TRANSPORT_OPTIONS}
+        transport = cls.make_transport(resource, **transport_opts)
+        try:
+            driver = cls(transport, **merged)
+            if cls.IDENTIFY_ON_OPEN:
+                driver.identify()
+        except BaseException:
+            transport.close()
+            raise
+        return driver
+
+    def identify(self) -> Identity:
+        """Ask the instrument who it is; tell the listeners (the run records it)."""
+        self._identity = self._query_identity()
+        for listener in self.identity_listeners:
+            listener(self)
+        return self._identity
+
+    def _query_identity(self) -> Identity:
+        raise NotImplementedError
+
+    @property
+    def identity(self) -> Identity:
+        """The last identity read, without asking again (empty before the first)."""
+        return self._identity or Identity()
+
+    @property
+    def identified(self) -> bool:
+        return self._identity is not None
+
+    def metadata(self) -> dict[str, str | None]:
+        """The facts recorded for the run: identity, address, driver, transport."""
+        ident = self.identity
+        cls = type(self)
+        return {
+            "manufacturer": ident.manufacturer,
+            "model": ident.model,
+            "serial": ident.serial,
+            "firmware": ident.firmware,
+            "resource": self.transport.resource,
+            "driver": f"{cls.__module__}.{cls.__qualname__}",
+            "driver_version": self.driver_version,
+            "transport": getattr(self.transport, "library", type(self.transport).__name__),
+            "transport_version": getattr(self.transport, "library_version", None),
+        }
+
+    def safe_state(self) -> None:
+        """Leave the instrument harmless. The default has nothing to switch off."""
+
+    def close(self) -> None:
+        self.transport.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self.safe_state()
+        finally:
+            self.close()
+
+
+def with_lock(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Run ``method`` as one transaction under the driver's lock."""
+
+    def locked(self: Driver, *args: Any, **kwargs: Any) -> Any:
+        with self.lock:
+            return method(self, *args, **kwargs)
+
+    locked.__name__ = method.__name__
+    locked.__doc__ = method.__doc__
+    return locked

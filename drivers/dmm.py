@@ -1,0 +1,21 @@
+"""Digital multimeters (SCPI ``MEASure`` subsystem)."""
+
+from __future__ import annotations
+
+from drivers.scpi import ScpiInstrument, measurement
+from drivers.sim import DMM_RESOURCE
+
+
+class ScpiMultimeter(ScpiInstrument):
+    """A bench DMM: one-shot measurements with auto range.
+
+    Each reading is a ``MEAS:…?`` query, which configures, triggers and reads in one
+    transaction, so a reading never depends on state left by another slot.
+    """
+
+    SIM_RESOURCE = DMM_RESOURCE
+
+    dc_voltage = measurement("MEAS:VOLT:DC?", "DC voltage, volts.")
+    ac_voltage = measurement("MEAS:VOLT:AC?", "AC voltage (RMS), volts.")
+    dc_current = measurement("MEAS:CURR:DC?", "DC current, amperes.")
+    resistance = measurement("MEAS:RES?", "Two-wire resistance, ohms.")

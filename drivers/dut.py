@@ -1,0 +1,206 @@
+"""The DUT's firmware console over serial, and its serial bootloader.
+
+Console protocol (the sample board's firmware; the simulator speaks the same):
+
+- the host sends one command line ``CMD args`` + ``\\n``;
+- the firmware answers with zero or more data lines, then a status line — ``OK`` or
+  ``ERR <code> <text>`` — then the prompt ``"> "``;
+- after a reset it prints a banner whose first line starts with ``BOOT``, ends with
+  ``READY`` and the prompt.
+
+Bootloader (entered with ``PROG <size> <sha256>``): the image goes in frames
+``STX seq:u16 len:u16 payload crc32:u32`` (big-endian, CRC-32 over seq, len and
+payload); the bootloader answers each with ``ACK seq`` or ``NAK expected_seq``, and
+the host resumes from ``expected_seq``. A frame with ``len = 0`` ends the transfer:
+``ACK`` when size and SHA-256 match (the board then boots the new image), ``NAK FFFF``
+when they do not.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+import zlib
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from bridge.errors import FirmwareError, InstrumentError
+from drivers.base import Driver, Identity
+from drivers.transport import SerialTransport, Transport
+
+STX, ACK, NAK = 0x02, 0x06, 0x15
+FRAME_HEAD = struct.Struct(">BHH")
+FRAME_CRC = struct.Struct(">I")
+REPLY = struct.Struct(">BH")
+REJECTED = 0xFFFF
+
+
+def frame(seq: int, payload: bytes) -> bytes:
+    """One bootloader frame."""
+    head = FRAME_HEAD.pack(STX, seq, len(payload))
+    return head + payload + FRAME_CRC.pack(zlib.crc32(head[1:] + payload))
+
+
+@dataclass(frozen=True)
+class ProgramResult:
+    """What programming did: the image's hash, the version the DUT reports after."""
+
+    sha256: str
+    version: str
+    size: int
+    chunks: int
+    retries: int
+
+    def as_info(self) -> dict[str, str | int]:
+        """For ``bridge.set_dut_info``."""
+        return {"firmware_sha256": self.sha256, "firmware_version": self.version,
+                "firmware_size": self.size, "firmware_retries": self.retries}
+
+
+class DutConsole(Driver):
+    """The sample board's firmware console: commands, identity, reset, programming."""
+
+    OPTIONS: ClassVar[dict[str, Any]] = {
+        "baudrate": 115200,
+        "timeout": 1.0,
+        "wait_for_port": 0.0,
+        "write_termination": "\n",
+        "boot_timeout": 5.0,
+        "chunk_size": 256,
+        "max_retries": 3,
+    }
+    TRANSPORT_OPTIONS = ("baudrate", "timeout", "wait_for_port", "write_termination")
+    SIM_RESOURCE = "dutsim://{slot}?channel=1"
+    IDENTIFY_ON_OPEN = False  # the board may be unpowered when the stand opens its port
+    PROMPT = "> "
+
+    @classmethod
+    def make_transport(cls, resource: str, **transport_options: Any) -> Transport:
+        return SerialTransport(resource, **transport_options)
+
+    # -- console ----------------------------------------------------------------------
+
+    def command(self, line: str) -> list[str]:
+        """Send ``line``; return the data lines; raise FirmwareError on ``ERR``."""
+        with self.lock:
+            self.transport.write(line)
+            try:
+                raw = self.transport.read_line(self.PROMPT)
+            except InstrumentError:
+                self.transport.flush()  # whatever arrives late must not answer the next one
+                raise
+        lines = raw.removesuffix("\n").split("\n")
+        status = lines.pop()
+        if "BOOT " in raw:
+            self._fail("the DUT reset during the command", line, raw)
+        if status == "OK":
+            return [text.rstrip("\r") for text in lines]
+        if status.startswith("ERR "):
+            code, _, text = status[4:].partition(" ")
+            if code.isdigit():
+                raise FirmwareError(int(code), text, resource=self.transport.resource,
+                                    command=line, reply=raw)
+        self._fail("malformed reply: no OK/ERR status line before the prompt", line, raw)
+        raise AssertionError  # unreachable
+
+    def query(self, line: str) -> str:
+        """A command that answers exactly one data line."""
+        lines = self.command(line)
+        if len(lines) != 1:
+            self._fail(f"expected one data line, got {len(lines)}", line, "\n".join(lines))
+        return lines[0]
+
+    def _fail(self, message: str, command: str, reply: str) -> None:
+        self.transport.flush()
+        raise InstrumentError(message, resource=self.transport.resource, command=command,
+                              reply=reply)
+
+    def _query_identity(self) -> Identity:
+        part, _revision, serial = ([*self.query("ID?").split(","), "", ""])[:3]
+        return Identity(manufacturer=None, model=part or None, serial=serial or None,
+                        firmware=self.version())
+
+    def version(self) -> str:
+        """The firmware version the board runs."""
+        return self.query("VER?")
+
+    def adc(self, rail: str) -> float:
+        """The board's own ADC reading of ``rail`` (VIN, 3V3, 1V8), volts."""
+        reply = self.query(f"ADC? {rail}")
+        try:
+            return float(reply)
+        except ValueError:
+            self._fail("ADC reply is not a number", f"ADC? {rail}", reply)
+            raise
+
+    def test_point(self, rail: str) -> None:
+        """Route ``rail`` to the test point the DMM probes."""
+        self.command(f"TP {rail}")
+
+    def self_test(self) -> dict[str, bool]:
+        """Run the firmware self-test: {check: passed}; FirmwareError if any failed."""
+        return {name: verdict == "PASS"
+                for verdict, _, name in (text.partition(" ") for text in self.command("SELFTEST"))}
+
+    def reset(self) -> None:
+        """Reboot the board and wait (bounded) for its prompt."""
+        with self.lock:
+            self.transport.write("RESET")
+            self.wait_for_boot()
+
+    def wait_for_boot(self) -> list[str]:
+        """Read the boot banner up to the prompt, for at most ``boot_timeout`` seconds.
+
+        Bounded by a number of read timeouts, not a wall clock, so a simulated board
+        (whose timeouts take no real time) is bounded the same way as a real one.
+        """
+        attempts = max(1, int(self.options["boot_timeout"] / max(self.transport.timeout, 1e-3)))
+        seen = ""
+        for _ in range(attempts):
+            try:
+                seen += self.transport.read_line(self.PROMPT)
+            except InstrumentError as exc:  # nothing yet: still booting
+                partial = exc.reply or b""
+                seen += partial.decode("ascii", "replace") if isinstance(partial, bytes) \
+                    else partial
+                continue
+            if seen.endswith("READY\n"):
+                return seen.removesuffix("\n").split("\n")
+        raise InstrumentError(
+            f"no boot prompt within {self.options['boot_timeout']:g} s",
+            resource=self.transport.resource, command="(wait for boot)", reply=seen,
+        )
+
+    # -- bootloader -------------------------------------------------------------------
+
+    def program(self, image: bytes) -> ProgramResult:
+        """Write ``image`` through the bootloader; return its SHA-256 and new version."""
+        sha = hashlib.sha256(image).hexdigest()
+        size = self.options["chunk_size"]
+        chunks = [image[i:i + size] for i in range(0, len(image), size)]
+        retries = streak = 0
+        start = f"PROG {len(image)} {sha}"
+        with self.lock:
+            self.command(start)
+            seq = 0
+            while seq <= len(chunks):
+                payload = chunks[seq] if seq < len(chunks) else b""
+                self.transport.write_bytes(frame(seq, payload))
+                reply = self.transport.read_bytes(REPLY.size)
+                kind, number = REPLY.unpack(reply)
+                if kind == ACK and number == seq:
+                    seq, streak = seq + 1, 0
+                    continue
+                if kind == NAK and number == REJECTED:
+                    raise FirmwareError(REJECTED, "image rejected: size or SHA-256 mismatch",
+                                        resource=self.transport.resource, command=start,
+                                        reply=reply)
+                retries, streak = retries + 1, streak + 1
+                if kind != NAK or number > len(chunks) or streak > self.options["max_retries"]:
+                    raise InstrumentError(
+                        f"bootloader gave up on frame {seq} after {streak} tries",
+                        resource=self.transport.resource, command=f"frame {seq}", reply=reply)
+                seq = number  # resume where the bootloader says it is
+            self.wait_for_boot()
+        version = self.version()
+        return ProgramResult(sha, version, len(image), len(chunks) + 1, retries)

@@ -1,0 +1,66 @@
+"""A lock that serialises transactions on an instrument shared by several processes.
+
+Under pytest-xdist each worker drives its own DUT slot, but the supply and the DMM
+are shared: two workers must never interleave commands on one of them (a query
+from one would read the other's reply). :class:`SharedLock` is an ``fcntl.flock``
+on a lock file (one per instrument, beside the run store) plus a thread lock, and
+is re-entrant, so a driver may hold it around a command *and* its error check.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import threading
+from pathlib import Path
+from typing import Any, Protocol
+
+
+class TransactionObserver(Protocol):
+    def begin(self) -> None: ...
+    def end(self) -> None: ...
+
+
+class SharedLock:
+    """Cross-process, re-entrant; ``observer`` sees each outermost transaction."""
+
+    def __init__(self, path: Path | str, observer: TransactionObserver | None = None):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.observer = observer
+        self._thread_lock = threading.RLock()
+        self._depth = 0
+        self._fd: int | None = None
+
+    def __enter__(self) -> SharedLock:
+        self._thread_lock.acquire()
+        self._depth += 1
+        if self._depth == 1:
+            try:
+                self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+                fcntl.flock(self._fd, fcntl.LOCK_EX)
+                if self.observer is not None:
+                    self.observer.begin()
+            except BaseException:
+                self._release()
+                raise
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._depth == 1:
+            try:
+                if self.observer is not None:
+                    self.observer.end()
+            finally:
+                self._release()
+        else:
+            self._depth -= 1
+            self._thread_lock.release()
+
+    def _release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+        self._depth -= 1
+        self._thread_lock.release()

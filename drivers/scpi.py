@@ -1,0 +1,168 @@
+"""SCPI instruments: a base class and the declarative ``control``/``measurement``.
+
+A driver body reads like the instrument's manual in brief::
+
+    class Supply(ScpiInstrument):
+        voltage = control("VOLT? (@{ch})", "VOLT {value:.3f},(@{ch})",
+                          "Set voltage in volts.", limits=(0, 30))
+        measured_voltage = measurement("MEAS:VOLT? (@{ch})", "Voltage at the output, V.")
+
+``{ch}`` is the driver's channel, ``{value}`` the value being set. After a write the
+instrument's error queue (``SYST:ERR?``) is read when ``check_errors`` is on, and an
+error there becomes an :class:`InstrumentError` naming the command that caused it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar
+
+from bridge.errors import InstrumentError
+from drivers.base import Driver, Identity
+from drivers.transport import Transport, VisaTransport
+
+
+def _parse(cast: Callable[[str], Any], reply: str, instr: ScpiInstrument, command: str) -> Any:
+    try:
+        return cast(reply.strip())
+    except (TypeError, ValueError, KeyError):
+        raise InstrumentError(
+            f"cannot parse reply as {getattr(cast, '__name__', cast)}",
+            resource=instr.transport.resource,
+            command=command,
+            reply=reply,
+        ) from None
+
+
+class measurement:
+    """A read-only quantity: the query that reads it, and how to parse the reply."""
+
+    def __init__(self, get: str, doc: str, *, cast: Callable[[str], Any] = float):
+        self.get = get
+        self.cast = cast
+        self.__doc__ = doc
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, instr: ScpiInstrument | None, owner: type | None = None) -> Any:
+        if instr is None:
+            return self
+        command = self.get.format(ch=instr.channel)
+        return _parse(self.cast, instr.ask(command), instr, command)
+
+
+class control(measurement):
+    """A setting: read with ``get``, written with ``set`` after checking ``limits``/``values``.
+
+    ``to_instr`` maps a Python value to what the instrument expects (``True`` → ``"ON"``).
+    """
+
+    def __init__(
+        self,
+        get: str,
+        set: str,
+        doc: str,
+        *,
+        cast: Callable[[str], Any] = float,
+        limits: tuple[float, float] | None = None,
+        values: Mapping[Any, str] | None = None,
+    ):
+        super().__init__(get, doc, cast=cast)
+        self.set = set
+        self.limits = limits
+        self.values = values
+
+    def __set__(self, instr: ScpiInstrument, value: Any) -> None:
+        if self.values is not None:
+            if value not in self.values:
+                raise ValueError(f"{self.name}: {value!r} not one of {list(self.values)}")
+            value = self.values[value]
+        elif self.limits is not None:
+            low, high = self.limits
+            if not low <= value <= high:
+                raise ValueError(f"{self.name}: {value!r} outside [{low}, {high}]")
+        instr.write(self.set.format(value=value, ch=instr.channel))
+
+
+def on_off(reply: str) -> bool:
+    """SCPI boolean reply: ``1``/``0``/``ON``/``OFF``."""
+    return {"1": True, "0": False, "ON": True, "OFF": False}[reply.upper()]
+
+
+def parse_idn(reply: str) -> Identity:
+    """``*IDN?`` → manufacturer, model, serial, firmware (missing fields stay None)."""
+    fields = [f.strip() or None for f in reply.split(",")]
+    fields += [None] * (4 - len(fields))
+    return Identity(*fields[:3], ",".join(f for f in fields[3:] if f) or None)
+
+
+class ScpiInstrument(Driver):
+    """A SCPI instrument on a VISA resource."""
+
+    OPTIONS: ClassVar[dict[str, Any]] = {
+        "backend": "",
+        "timeout": 2.0,
+        "write_termination": "\n",
+        "read_termination": "\n",
+        "check_errors": True,
+        "channel": 1,
+    }
+    TRANSPORT_OPTIONS = ("backend", "timeout", "write_termination", "read_termination")
+    #: Query of the error queue and the reply that means "empty".
+    ERROR_QUERY: ClassVar[str] = "SYST:ERR?"
+
+    def __init__(self, transport: Transport, **options: Any):
+        super().__init__(transport, **options)
+        self.channel = self.options["channel"]
+        self.check_errors = bool(self.options["check_errors"])
+
+    @classmethod
+    def make_transport(cls, resource: str, **transport_options: Any) -> Transport:
+        return VisaTransport(resource, **transport_options)
+
+    def ask(self, command: str) -> str:
+        """Send a query, return the reply line."""
+        with self.lock:
+            return self.transport.query(command)
+
+    def write(self, command: str) -> None:
+        """Send a command; then, if ``check_errors``, raise what the error queue holds."""
+        with self.lock:
+            self.transport.write(command)
+            if self.check_errors:
+                self.raise_queued_errors(command)
+
+    def raise_queued_errors(self, command: str | None = None) -> None:
+        """Read ``SYST:ERR?`` until empty; raise the first error, naming ``command``."""
+        errors = []
+        for _ in range(20):  # a queue that never empties is itself an error
+            reply = self.transport.query(self.ERROR_QUERY)
+            code, _, text = reply.partition(",")
+            try:
+                if int(code) == 0:
+                    break
+            except ValueError:
+                raise InstrumentError(
+                    "unparsable error-queue reply",
+                    resource=self.transport.resource,
+                    command=self.ERROR_QUERY,
+                    reply=reply,
+                ) from None
+            errors.append(f"{code.strip()} {text.strip().strip(chr(34))}")
+        if errors:
+            raise InstrumentError(
+                f"instrument error {errors[0]}"
+                + (f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""),
+                resource=self.transport.resource,
+                command=command,
+                reply="; ".join(errors),
+            )
+
+    def _query_identity(self) -> Identity:
+        return parse_idn(self.ask("*IDN?"))
+
+    def reset(self) -> None:
+        """``*RST`` then ``*CLS``: factory settings, empty error queue."""
+        self.write("*RST")
+        self.write("*CLS")

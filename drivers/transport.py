@@ -1,0 +1,283 @@
+"""Transports: the only place that talks to pyserial and pyvisa.
+
+A driver sees one small interface (:class:`Transport`): write a command, read a line
+or n bytes, query, flush, close, and a timeout. Every failure below it — a timeout, a
+port that vanished, a reply that does not decode — becomes an
+:class:`~bridge.errors.InstrumentError` naming the resource, the command that was
+sent and what came back, so a failing test says *which* instrument said *what*.
+
+Line endings, encoding and timeout are explicit constructor settings. Nothing here
+knows about simulators, except that the package of pyserial URL handlers includes
+``drivers.sim`` (so ``dutsim://slot0`` works wherever a port URL is accepted).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable
+from typing import NoReturn, Protocol, runtime_checkable
+
+from bridge.errors import BridgeError, InstrumentError
+
+
+@runtime_checkable
+class Transport(Protocol):
+    """What a driver needs from a connection."""
+
+    resource: str
+    timeout: float
+
+    def write(self, command: str) -> None: ...
+    def read_line(self, terminator: str | None = None) -> str: ...
+    def read_bytes(self, count: int) -> bytes: ...
+    def write_bytes(self, data: bytes) -> None: ...
+    def query(self, command: str) -> str: ...
+    def flush(self) -> None: ...
+    def close(self) -> None: ...
+
+
+class SerialTransport:
+    """A serial line through ``serial.serial_for_url``: any pyserial URL.
+
+    ``COM3``, ``/dev/ttyUSB0``, ``socket://host:port``, ``rfc2217://…``, ``loop://``,
+    ``hwgrep://<regexp>`` (bind by USB serial number or VID:PID, because ttyUSB numbers
+    move between boots) and ``dutsim://<slot>`` (the simulated DUT).
+    ``wait_for_port`` seconds: how long to keep retrying a port that is not there yet
+    (a DUT whose USB bridge appears only after power-on); 0 = fail at once.
+    """
+
+    library = "pyserial"
+
+    def __init__(
+        self,
+        resource: str,
+        *,
+        baudrate: int = 115200,
+        timeout: float = 1.0,
+        write_termination: str = "\n",
+        read_termination: str = "\n",
+        encoding: str = "ascii",
+        wait_for_port: float = 0.0,
+        poll_interval: float = 0.1,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        import serial
+
+        if "drivers.sim" not in serial.protocol_handler_packages:
+            serial.protocol_handler_packages.append("drivers.sim")
+        self.resource = resource
+        self.write_termination = write_termination
+        self.read_termination = read_termination
+        self.encoding = encoding
+        self._last_command: str | None = None
+        self._errors = (serial.SerialException, OSError)
+        deadline = clock() + wait_for_port
+        while True:
+            try:
+                self._port = serial.serial_for_url(resource, baudrate=baudrate, timeout=timeout)
+                break
+            except ValueError as exc:  # unknown URL scheme or bad option: waiting won't help
+                raise InstrumentError(f"cannot open port: {exc}", resource=resource) from exc
+            except self._errors as exc:
+                if clock() >= deadline:
+                    waited = f" after waiting {wait_for_port:g} s" if wait_for_port else ""
+                    raise InstrumentError(
+                        f"port not available{waited}: {exc}", resource=resource, command="open"
+                    ) from exc
+                sleep(poll_interval)
+
+    @property
+    def timeout(self) -> float:
+        return float(self._port.timeout)
+
+    @timeout.setter
+    def timeout(self, seconds: float) -> None:
+        self._port.timeout = seconds
+
+    @property
+    def library_version(self) -> str:
+        import serial
+
+        return serial.__version__
+
+    def _fail(
+        self, message: str, reply: str | bytes | None, exc: Exception | None = None
+    ) -> NoReturn:
+        raise InstrumentError(
+            message, resource=self.resource, command=self._last_command, reply=reply
+        ) from exc
+
+    def write_bytes(self, data: bytes) -> None:
+        try:
+            self._port.write(data)
+        except self._errors as exc:
+            self._fail(f"write failed: {exc}", None, exc)
+
+    def write(self, command: str) -> None:
+        self._last_command = command
+        self.write_bytes((command + self.write_termination).encode(self.encoding))
+
+    def read_bytes(self, count: int) -> bytes:
+        try:
+            data = self._port.read(count)
+        except self._errors as exc:
+            self._fail(f"read failed: {exc}", None, exc)
+        if len(data) < count:
+            self._fail(f"timeout: {len(data)} of {count} bytes", data)
+        return data
+
+    def read_line(self, terminator: str | None = None) -> str:
+        """One reply up to ``terminator`` (default: the read termination), stripped of it."""
+        end = (terminator or self.read_termination).encode(self.encoding)
+        try:
+            raw = self._port.read_until(end)
+        except self._errors as exc:
+            self._fail(f"read failed: {exc}", None, exc)
+        if not raw.endswith(end):
+            what = "no reply" if not raw else f"reply not terminated by {end!r}"
+            self._fail(f"timeout after {self.timeout:g} s: {what}", raw)
+        try:
+            return raw[: -len(end)].decode(self.encoding)
+        except UnicodeDecodeError as exc:
+            self._fail(f"reply is not {self.encoding}", raw, exc)
+
+    def query(self, command: str) -> str:
+        self.write(command)
+        return self.read_line()
+
+    def flush(self) -> None:
+        """Drop whatever the device sent that nobody read (after an error, a reset)."""
+        try:
+            self._port.reset_input_buffer()
+        except self._errors as exc:
+            self._fail(f"flush failed: {exc}", None, exc)
+
+    def close(self) -> None:
+        with contextlib.suppress(*self._errors):  # a vanished port is closed enough
+            self._port.close()
+
+
+class VisaTransport:
+    """A VISA resource through pyvisa, any backend.
+
+    ``backend`` is pyvisa's library spec: ``""`` (the system VISA), ``"@py"``
+    (pyvisa-py), ``"@ivi"``, or ``"<file.yaml>@sim"`` (pyvisa-sim). The resource
+    string is any VISA address: ``TCPIP::…``, ``USB::…``, ``ASRL…``, ``GPIB::…``.
+    """
+
+    library = "pyvisa"
+
+    def __init__(
+        self,
+        resource: str,
+        *,
+        backend: str = "",
+        timeout: float = 2.0,
+        write_termination: str = "\n",
+        read_termination: str = "\n",
+        encoding: str = "ascii",
+    ):
+        import pyvisa
+        from pyvisa import rname
+
+        self.resource = resource
+        self.backend = backend
+        self._last_command: str | None = None
+        self._pyvisa = pyvisa
+        try:
+            rname.parse_resource_name(resource)
+        except rname.InvalidResourceName as exc:
+            raise InstrumentError(
+                "not a VISA resource string", resource=resource, command="open", reply=str(exc)
+            ) from None
+        try:
+            manager = pyvisa.ResourceManager(backend)
+            self._res = manager.open_resource(
+                resource,
+                write_termination=write_termination,
+                read_termination=read_termination,
+                encoding=encoding,
+                timeout=int(timeout * 1000),
+            )
+        except (pyvisa.Error, OSError, ValueError) as exc:
+            raise InstrumentError(
+                f"cannot open ({backend or 'default VISA'}): {exc}",
+                resource=resource,
+                command="open",
+            ) from exc
+        # Bound methods looked up once: the per-query cost is what the bench measures.
+        self._write = self._res.write
+        self._read = self._res.read
+
+    @property
+    def timeout(self) -> float:
+        return self._res.timeout / 1000
+
+    @timeout.setter
+    def timeout(self, seconds: float) -> None:
+        self._res.timeout = int(seconds * 1000)
+
+    @property
+    def library_version(self) -> str:
+        return self._pyvisa.__version__
+
+    def _fail(self, exc: Exception, reply: str | bytes | None = None) -> NoReturn:
+        if isinstance(exc, BridgeError):  # a simulator already said exactly what is wrong
+            raise exc
+        timeout = getattr(exc, "error_code", None) == self._pyvisa.constants.VI_ERROR_TMO
+        message = f"timeout after {self.timeout:g} s: no reply" if timeout else str(exc)
+        raise InstrumentError(
+            message, resource=self.resource, command=self._last_command, reply=reply
+        ) from exc
+
+    def write(self, command: str) -> None:
+        self._last_command = command
+        try:
+            self._write(command)
+        except Exception as exc:
+            self._fail(exc)
+
+    def write_bytes(self, data: bytes) -> None:
+        try:
+            self._res.write_raw(data)
+        except Exception as exc:
+            self._fail(exc)
+
+    def read_line(self, terminator: str | None = None) -> str:
+        try:
+            if terminator is None:
+                return self._read()
+            return self._read(termination=terminator)
+        except UnicodeDecodeError as exc:
+            self._fail(exc, exc.object)
+        except Exception as exc:
+            self._fail(exc)
+
+    def read_bytes(self, count: int) -> bytes:
+        try:
+            return self._res.read_bytes(count)
+        except Exception as exc:
+            self._fail(exc)
+
+    def query(self, command: str) -> str:
+        self._last_command = command
+        try:
+            self._write(command)
+            return self._read()
+        except UnicodeDecodeError as exc:
+            self._fail(exc, exc.object)
+        except Exception as exc:
+            self._fail(exc)
+
+    def flush(self) -> None:
+        # Not every session type supports viClear; then there is nothing to drop.
+        with contextlib.suppress(Exception):
+            self._res.clear()
+
+    def close(self) -> None:
+        # Close only our session: the ResourceManager is shared by every resource of
+        # this backend in the process, closing it would close the others too.
+        with contextlib.suppress(Exception):
+            self._res.close()
