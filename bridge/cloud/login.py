@@ -60,7 +60,7 @@ def poll_for_token(
     clock: Callable[[], float] = time.monotonic,
 ) -> dict[str, Any]:
     """Poll until a token is issued; AuthError on denial, expiry or the time limit."""
-    interval = float(device.get("interval") or 5)
+    interval = float(device["interval"] if device.get("interval") is not None else 5)
     deadline = clock() + min(limit, float(device.get("expires_in") or limit))
     again = f"run `bridge sc-login {endpoints.base}` again"
     while True:

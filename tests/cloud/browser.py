@@ -1,0 +1,32 @@
+"""The test plays the user's browser on the simulator's login page."""
+
+from __future__ import annotations
+
+import re
+import ssl
+from pathlib import Path
+
+import httpx
+
+
+def approve(
+    link: str,
+    *,
+    login: str = "demo",
+    password: str = "demo-password",
+    action: str = "accept",
+    ca_file: Path | None = None,
+) -> httpx.Response:
+    verify: ssl.SSLContext | bool = True
+    if ca_file is not None:
+        verify = ssl.create_default_context(cafile=str(ca_file))
+    with httpx.Client(verify=verify, timeout=5) as browser:
+        page = browser.get(link)
+        page.raise_for_status()
+        assert "Accept" in page.text
+        action_path = re.search(r'<form method="post" action="([^"]+)"', page.text).group(1)
+        user_code = re.search(r'name="user_code" value="([^"]*)"', page.text).group(1)
+        return browser.post(
+            str(page.url.join(action_path)),
+            data={"user_code": user_code, "login": login, "password": password, "action": action},
+        )

@@ -1,0 +1,215 @@
+"""The StandCloud commands, in process and as real processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from bridge.cli.main import main
+from bridge.store import Store, outbox
+from tests.cloud.browser import approve
+from tests.cloud.conftest import add_run, state_of
+
+BRIDGE = [sys.executable, "-m", "bridge.cli.main"]
+
+
+@pytest.fixture
+def stand(tmp_path: Path, sim) -> Path:
+    """A stand folder whose hardpy.toml points at the simulator."""
+    folder = tmp_path / "stand"
+    folder.mkdir()
+    (folder / "hardpy.toml").write_text(
+        f'[stand_cloud]\naddress = "{sim.address}"\n[store]\npath = "runs.db"\n'
+    )
+    return folder
+
+
+def _run(stand: Path, *argv: str) -> int:
+    return main(["--config", str(stand / "hardpy.toml"), *argv])
+
+
+def _login_subprocess(stand: Path, sim) -> subprocess.CompletedProcess:
+    proc = subprocess.Popen(
+        [*BRIDGE, "--config", str(stand / "hardpy.toml"), "sc-login", sim.address],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+    )
+    link = None
+    deadline = time.monotonic() + 20
+    while link is None and time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        if "/auth/device?user_code=" in line:
+            link = line.strip()
+    assert link, proc.stderr.read()
+    approve(link)
+    out, err = proc.communicate(timeout=20)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+def test_sc_login_in_a_process_then_check_then_logout(stand, sim, capsys, _isolated_tokens):
+    done = _login_subprocess(stand, sim)
+    assert done.returncode == 0, done.stderr
+    assert "Registration completed" in done.stdout
+    assert "\u2580" in done.stdout or "\u2588" in done.stdout  # the QR code
+    assert _run(stand, "sc-login", "--check", sim.address) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("OK: logged in") and "token store: file" in out
+    assert _run(stand, "sc-logout", sim.address) == 0
+    assert "removed the tokens" in capsys.readouterr().out
+    assert _run(stand, "sc-login", "--check", sim.address) == 1
+    assert "not logged in" in capsys.readouterr().err
+    assert not list(_isolated_tokens.glob("*"))  # no token left on disk
+
+
+def test_tokens_never_appear_in_output(stand, sim, _isolated_tokens):
+    done = _login_subprocess(stand, sim)
+    saved = json.loads(next(_isolated_tokens.glob("*.json")).read_text())
+    token = next(iter(saved.values()))
+    for secret in (token["access_token"], token["refresh_token"]):
+        assert secret not in done.stdout and secret not in done.stderr
+
+
+def test_denied_login_exits_non_zero(stand, sim):
+    proc = subprocess.Popen(
+        [*BRIDGE, "--config", str(stand / "hardpy.toml"), "sc-login"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+    )
+    for line in proc.stdout:
+        if "/auth/device?user_code=" in line:
+            approve(line.strip(), action="deny")
+            break
+    out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 1 and "denied" in err and "Registration completed" not in out
+
+
+def test_check_with_api_key_from_environment(stand, sim, capsys, monkeypatch):
+    monkeypatch.setenv("HARDPY_SC_API_KEY", sim.api_key)
+    assert _run(stand, "sc-login", "--check") == 0
+    assert "HARDPY_SC_API_KEY" in capsys.readouterr().out
+
+
+def test_check_fails_when_the_service_is_down(stand, sim, capsys, monkeypatch):
+    monkeypatch.setenv("HARDPY_SC_API_KEY", sim.api_key)
+    sim.stop()
+    assert _run(stand, "sc-login", "--check") == 1
+    assert "cannot reach StandCloud" in capsys.readouterr().err
+
+
+def test_verify_false_warns_on_every_command(tmp_path, capsys):
+    (tmp_path / "hardpy.toml").write_text(
+        '[stand_cloud]\naddress = "127.0.0.1:9"\nverify = false\n'
+    )
+    main(["--config", str(tmp_path / "hardpy.toml"), "sc-logout"])
+    assert "verification is OFF" in capsys.readouterr().err
+
+
+def test_sync_uploads_and_status_counts(stand, sim, capsys, monkeypatch):
+    monkeypatch.setenv("HARDPY_SC_API_KEY", sim.api_key)
+    with Store.open(stand / "runs.db") as store:
+        runs = [add_run(store, serial=f"SN-{i}") for i in range(3)]
+        held = add_run(store, part_number=None)
+    assert _run(stand, "sync") == 1  # one run held: not everything went up
+    err = capsys.readouterr().err
+    assert "3 uploaded" in err and "set_dut_part_number" in err
+    assert _run(stand, "sync", "--status") == 0
+    out = capsys.readouterr().out
+    assert "uploaded" in out and "set_dut_part_number" in out
+    with Store.open(stand / "runs.db") as store:
+        assert [state_of(store, r) for r in runs] == ["uploaded"] * 3
+        assert state_of(store, held) == "held"
+    assert _run(stand, "cloud", "runs", "--json") == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert sorted(r["test_run_id"] for r in listed) == sorted(runs)
+    assert _run(stand, "cloud", "run", runs[0], "--json") == 0
+    assert json.loads(capsys.readouterr().out)["status"] == "PASS"
+    assert _run(stand, "cloud", "duts") == 0
+    assert "SN-1" in capsys.readouterr().out
+    assert _run(stand, "cloud", "runs") == 0
+    assert "StandCloud runs (3)" in capsys.readouterr().out
+
+
+def test_sync_without_login_fails_with_a_one_line_reason(stand, sim, capsys):
+    with Store.open(stand / "runs.db") as store:
+        add_run(store)
+    assert _run(stand, "sync") == 1
+    assert "sc-login" in capsys.readouterr().err
+
+
+def test_cloud_run_unknown_id_fails(stand, sim, capsys, monkeypatch):
+    monkeypatch.setenv("HARDPY_SC_API_KEY", sim.api_key)
+    assert _run(stand, "cloud", "run", "nope") == 1
+    assert "404" in capsys.readouterr().err
+
+
+def test_malformed_json_answer_to_a_read_is_a_clear_error(stand, sim, capsys, monkeypatch):
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    async def broken(request):
+        return Response("{not json", media_type="application/json")
+
+    sim.sim.app.router.routes.insert(0, Route("/hardpy/api/v1/tested_dut", broken))
+    monkeypatch.setenv("HARDPY_SC_API_KEY", sim.api_key)
+    assert _run(stand, "cloud", "duts") == 1
+    assert "malformed answer" in capsys.readouterr().err
+
+
+def test_kill_9_halfway_through_sync_loses_and_duplicates_nothing(stand, sim, monkeypatch):
+    monkeypatch.setenv("HARDPY_SC_API_KEY", sim.api_key)
+    with Store.open(stand / "runs.db") as store:
+        runs = [add_run(store, serial=f"SN-{i}") for i in range(150)]
+    sim.faults.delay = 0.01
+    proc = subprocess.Popen(
+        [*BRIDGE, "--config", str(stand / "hardpy.toml"), "sync"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 20
+    while sim.db.report_count() < 30 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(10)
+    stored_at_kill = sim.db.report_count()
+    assert 30 <= stored_at_kill < 150
+    sim.faults.delay = 0
+    assert _run(stand, "sync") == 0
+    with Store.open(stand / "runs.db") as store:
+        assert outbox.status(store.conn).counts["uploaded"] == 150
+    assert sim.db.report_count() == 150
+    assert all(sim.db.report_count(r) == 1 for r in runs)
+
+
+def test_cloud_sim_command_prints_address_user_and_key(tmp_path):
+    proc = subprocess.Popen(
+        [*BRIDGE, "cloud-sim", "--port", "0", "--https", "--data-dir", str(tmp_path / "d")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    lines = []
+    try:
+        for line in proc.stdout:
+            lines.append(line)
+            if line.startswith("Log in with"):
+                break
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=10)
+    text = "".join(lines)
+    assert "StandCloud simulator at https://127.0.0.1:" in text
+    assert "sign-in: demo / demo-password" in text and "API key: sc_" in text
+    assert (tmp_path / "d" / "ca.pem").exists()
