@@ -65,8 +65,26 @@ class Driver:
         raise NotImplementedError
 
     @classmethod
-    def open(cls, resource: str, **options: Any) -> Driver:
-        """Open ``resource`` and return the driver; nothing stays open if this fails."""
+    def check_resource(cls, resource: str) -> None:
+        """Raise ValueError when ``resource`` cannot be an address for this driver."""
+
+    @classmethod
+    def sim_options(cls) -> dict[str, Any]:
+        """Options that point this driver at its simulator (``--stand sim``)."""
+        return {}
+
+    @classmethod
+    def open(
+        cls,
+        resource: str,
+        *,
+        lock: contextlib.AbstractContextManager[Any] | None = None,
+        **options: Any,
+    ) -> Driver:
+        """Open ``resource`` and return the driver; nothing stays open if this fails.
+
+        ``lock`` is held around every transaction from the first (``*IDN?``) on.
+        """
         unknown = sorted(set(options) - set(cls.OPTIONS))
         if unknown:
             raise TypeError(f"{cls.__name__}: unknown option(s) {', '.join(unknown)}")
@@ -75,6 +93,8 @@ class Driver:
         transport = cls.make_transport(resource, **transport_opts)
         try:
             driver = cls(transport, **merged)
+            if lock is not None:
+                driver.lock = lock
             if cls.IDENTIFY_ON_OPEN:
                 driver.identify()
         except BaseException:

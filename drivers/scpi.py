@@ -121,6 +121,16 @@ class ScpiInstrument(Driver):
     def make_transport(cls, resource: str, **transport_options: Any) -> Transport:
         return VisaTransport(resource, **transport_options)
 
+    @classmethod
+    def check_resource(cls, resource: str) -> None:
+        VisaTransport.check_resource(resource)
+
+    @classmethod
+    def sim_options(cls) -> dict[str, Any]:
+        from drivers.sim.bench import BENCH
+
+        return {"backend": BENCH.visa_backend(), "timeout": 0.5}
+
     def ask(self, command: str) -> str:
         """Send a query, return the reply line."""
         with self.lock:

@@ -211,6 +211,16 @@ class VisaTransport:
         self._write = self._res.write
         self._read = self._res.read
 
+    @staticmethod
+    def check_resource(resource: str) -> None:
+        """Raise ValueError when pyvisa cannot parse ``resource``."""
+        from pyvisa import rname
+
+        try:
+            rname.parse_resource_name(resource)
+        except rname.InvalidResourceName as exc:
+            raise ValueError(f"not a VISA resource string: {exc}") from None
+
     @property
     def timeout(self) -> float:
         return self._res.timeout / 1000

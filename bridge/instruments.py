@@ -1,0 +1,273 @@
+"""The stand's instruments as session fixtures, from ``[instruments.*]`` of hardpy.toml.
+
+::
+
+    [instruments.psu]
+    driver = "drivers.psu.ScpiPowerSupply"
+    resource = "TCPIP0::192.168.1.20::5025::SOCKET"
+    channel = 1                      # any other key is a driver option
+
+Each section becomes a session-scoped fixture of its name. Everything is checked
+when pytest starts (driver importable, options known and of the right type,
+resource parseable), so a typo fails the run before the first case, naming the key.
+Opening a driver records its identity through ``set_driver_info``/``set_instrument``;
+closing puts it in its safe state first (also after failures, Ctrl-C, critical stops).
+
+``--stand sim`` swaps each resource for its simulator (``sim_resource``, else the
+driver's ``SIM_RESOURCE``). Under pytest-xdist each worker takes one ``[slots.*]``
+section (gw0 the first, …) whose tables override instruments' options; instruments
+whose resource the slot does not override are shared, and their transactions are
+serialised across workers by a file lock beside the run store.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import types
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from bridge.errors import ConfigError, NotInRunError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+    from bridge.config import StandConfig
+    from drivers.base import Driver
+
+PLUGIN_KEYS = ("sim_resource",)  # read by this plugin, not passed to the driver
+
+
+@dataclass
+class InstrumentSpec:
+    """One configured instrument, validated and resolved for this process's slot."""
+
+    name: str
+    driver_cls: type[Driver]
+    resource: str
+    options: dict[str, Any]
+    shared: bool
+    recorded: bool = field(default=False)
+
+
+class InstrumentsPlugin:
+    """Registered by the core plugin when ``[instruments]`` is not empty."""
+
+    def __init__(self, stand: StandConfig, config: pytest.Config, mode: str):
+        self.stand = stand
+        self.config = config
+        self.mode = mode
+        self.worker = os.environ.get("PYTEST_XDIST_WORKER")
+        self.slot_name, slot = self._pick_slot()
+        self.specs = {
+            name: self._spec(name, section, slot.get(name, {}))
+            for name, section in stand.model.instruments.items()
+        }
+        self.opened: dict[str, Driver] = {}
+        self.checkers: dict[str, Any] = {}
+        # One session fixture per instrument, in a module-like holder registered as a
+        # plugin (pytest reads plugin fixtures from a module's or class's attributes).
+        self.fixtures = types.ModuleType("bridge_instrument_fixtures")
+        for name in self.specs:
+            setattr(self.fixtures, f"instrument_{name}", _fixture(self, name))
+        config.pluginmanager.register(self.fixtures, f"bridge-instrument-fixtures-{id(self)}")
+
+    # -- validation -------------------------------------------------------------------
+
+    def _error(self, message: str, key: str) -> ConfigError:
+        return ConfigError(message, path=self.stand.path, key=key)
+
+    def _pick_slot(self) -> tuple[str | None, dict[str, dict[str, Any]]]:
+        slots = self.stand.model.slots
+        if not slots:
+            return None, {}
+        index = 0
+        if self.worker and self.worker.startswith("gw") and self.worker[2:].isdigit():
+            index = int(self.worker[2:])
+        names = list(slots)
+        if index >= len(names):
+            raise self._error(f"worker {self.worker} has no slot: [slots] defines "
+                              f"{len(names)} ({', '.join(names)}); run with -n {len(names)}",
+                              "slots")
+        name = names[index]
+        slot = slots[name]
+        for instrument, overrides in slot.items():
+            key = f"slots.{name}.{instrument}"
+            if instrument not in self.stand.model.instruments:
+                raise self._error("no such instrument in [instruments]", key)
+            if not isinstance(overrides, dict):
+                raise self._error("expected a table of options, e.g. { channel = 2 }", key)
+        return name, slot
+
+    def _spec(self, name: str, section: Any, overrides: dict[str, Any]) -> InstrumentSpec:
+        base = f"instruments.{name}"
+        if not name.isidentifier():
+            raise self._error("instrument names must be Python identifiers (fixture names)",
+                              base)
+        driver_cls = self._import_driver(section.driver, f"{base}.driver")
+        options = {**section.options, **overrides}
+        accepted = {**driver_cls.OPTIONS, **dict.fromkeys(PLUGIN_KEYS)}
+        for key, value in options.items():
+            where = f"slots.{self.slot_name}.{name}.{key}" if key in overrides else f"{base}.{key}"
+            if key == "resource":
+                continue
+            if key not in accepted:
+                raise self._error(f"unknown option for {driver_cls.__name__}; accepted: "
+                                  f"{', '.join(sorted(driver_cls.OPTIONS))}", where)
+            default = accepted[key]
+            if default is not None and not _same_type(default, value):
+                raise self._error(f"expected {type(default).__name__}, got {value!r}", where)
+        resource = overrides.get("resource", section.resource)
+        sim_resource = options.pop("sim_resource", None)
+        options.pop("resource", None)
+        if self.mode == "sim":
+            resource = sim_resource or driver_cls.SIM_RESOURCE.format(slot=self.slot_name or
+                                                                      "slot0")
+        elif not resource:
+            raise self._error("missing: the address of the instrument", f"{base}.resource")
+        try:
+            driver_cls.check_resource(resource)
+        except ValueError as exc:
+            raise self._error(str(exc), f"{base}.resource") from None
+        shared = self.slot_name is not None and "resource" not in overrides \
+            and "sim_resource" not in overrides
+        return InstrumentSpec(name, driver_cls, resource, options, shared)
+
+    def _import_driver(self, path: str, key: str) -> type[Driver]:
+        from drivers.base import Driver
+
+        module_name, _, class_name = path.rpartition(".")
+        try:
+            cls = getattr(importlib.import_module(module_name), class_name)
+        except (ImportError, AttributeError, ValueError) as exc:
+            raise self._error(f"cannot import driver {path!r}: {exc}", key) from None
+        if not (isinstance(cls, type) and issubclass(cls, Driver)):
+            raise self._error(f"{path!r} is not a driver (drivers.base.Driver subclass)", key)
+        return cls
+
+    # -- open, record, close ----------------------------------------------------------
+
+    @property
+    def lock_dir(self) -> Path:
+        return self.stand.store_path.parent / "locks"
+
+    def open(self, name: str) -> Driver:
+        spec = self.specs[name]
+        options = dict(spec.options)
+        if self.mode == "sim":
+            options.update(spec.driver_cls.sim_options())
+        lock = None
+        if spec.shared:
+            from drivers.lock import SharedLock
+
+            checker = None
+            if self.mode == "sim":
+                from drivers.sim.interleave import InterleaveChecker
+
+                checker = self.checkers[name] = InterleaveChecker(self.lock_dir / f"{name}.probe")
+            lock = SharedLock(self.lock_dir / f"{name}.lock", checker)
+        driver = spec.driver_cls.open(spec.resource, lock=lock, **options)
+        self.opened[name] = driver
+        driver.identity_listeners.append(lambda drv: self.record(name, drv))
+        self.record(name, driver)
+        return driver
+
+    def record(self, name: str, driver: Driver) -> None:
+        """Driver info always (updated when the identity changes); the instrument once."""
+        from bridge import api
+        from bridge.models import Instrument
+
+        spec = self.specs[name]
+        meta = driver.metadata()
+        if self.slot_name:
+            meta["slot"] = self.slot_name
+        try:
+            api.set_driver_info({name: meta})
+            if driver.identified and not spec.recorded:
+                api.set_instrument(Instrument(
+                    name=name, revision=meta["firmware"], serial_number=meta["serial"],
+                    part_number=meta["model"], comment=meta["resource"],
+                    info={k: meta[k] for k in ("manufacturer", "driver", "driver_version",
+                                               "transport", "transport_version")},
+                ))
+                spec.recorded = True
+        except NotInRunError:  # e.g. a fixture used outside a recorded run
+            pass
+
+    def close(self, name: str) -> None:
+        """Safe state, then close; the close happens even if the safe state fails."""
+        driver = self.opened.pop(name, None)
+        if driver is None:
+            return
+        try:
+            driver.safe_state()
+        finally:
+            driver.close()
+
+    def close_all(self) -> None:
+        errors = []
+        for name in list(self.opened):
+            try:
+                self.close(name)
+            except Exception as exc:
+                errors.append(exc)
+        if errors:
+            raise errors[0]
+
+    # -- hooks ------------------------------------------------------------------------
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        # Fixture teardown normally closed everything; this catches what it did not.
+        try:
+            self.close_all()
+        finally:
+            self._write_checker_stats()
+
+    def pytest_unconfigure(self) -> None:
+        self.close_all()
+
+    def _write_checker_stats(self) -> None:
+        for name, checker in self.checkers.items():
+            stats = {"instrument": name, "worker": self.worker, "slot": self.slot_name,
+                     "transactions": checker.transactions, "violations": checker.violations}
+            path = self.lock_dir / f"{name}.{self.worker or 'main'}.{os.getpid()}.json"
+            path.write_text(json.dumps(stats), encoding="utf-8")
+
+
+def _same_type(default: Any, value: Any) -> bool:
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(default, bool) and isinstance(value, bool)
+    if isinstance(default, (int, float)):
+        return isinstance(value, (int, float))
+    return isinstance(value, type(default))
+
+
+def _fixture(plugin: InstrumentsPlugin, name: str) -> Any:
+    def instrument() -> Iterator[Driver]:
+        driver = plugin.open(name)
+        try:
+            yield driver
+        finally:
+            plugin.close(name)
+
+    instrument.__doc__ = f"The stand's {name!r} instrument (from [instruments.{name}])."
+    return pytest.fixture(scope="session", name=name)(instrument)
+
+
+def stand_has_slots(config: pytest.Config) -> bool:
+    """True when the stand config of this run declares ``[slots]`` (read on the
+    xdist controller, which the core plugin leaves alone)."""
+    from bridge.config import load_config
+    from bridge.plugin import _find_config_file
+
+    path = _find_config_file(config)
+    try:
+        return bool(path and load_config(path).model.slots)
+    except Exception:  # a broken config is reported by the core plugin
+        return False
