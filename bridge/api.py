@@ -176,12 +176,11 @@ def set_case_measurement(
     measurement: NumericMeasurement | StringMeasurement, *, fail_case: bool = True
 ) -> int:
     """Record a measurement; a failing one fails the case unless ``fail_case=False``."""
-    from bridge.models import NumericMeasurement, StringMeasurement
-
-    if not isinstance(measurement, NumericMeasurement | StringMeasurement):
+    recorder = _run("set_case_measurement")
+    if not hasattr(measurement, "as_row"):
         raise TypeError("set_case_measurement() takes a NumericMeasurement or "
                         f"StringMeasurement, got {type(measurement).__name__}")
-    return _run("set_case_measurement").add_measurement(measurement, fail_case=fail_case)
+    return recorder.add_measurement(measurement, fail_case=fail_case)
 
 
 def set_case_chart(chart: Chart) -> None:
@@ -203,8 +202,9 @@ def set_case_artifact(data: dict[str, Any]) -> None:
 def set_module_artifact(data: dict[str, Any]) -> None:
     check_json("module artifact", data)
     recorder = _run("set_module_artifact")
-    case = recorder.current_case("set_module_artifact")
-    recorder.modules[case.module_id].artifact.update(data)
+    module = recorder.modules[recorder.current_case("set_module_artifact").module_id]
+    module.artifact.update(data)
+    module.changed = True
 
 
 def set_run_artifact(data: dict[str, Any]) -> None:

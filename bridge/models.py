@@ -108,8 +108,14 @@ class NumericMeasurement(_Model):
             raise MeasurementError(f"{label}: limits given without an operation")
         return self
 
+    def as_row(self) -> tuple:
+        """The store's measurement columns after ``position``, in table order."""
+        return ("numeric", self.name, self.value, self.unit,
+                self.operation.value if self.operation else None, self.comparison_value,
+                self.lower_limit, self.upper_limit, None, self.result)
+
     def describe(self) -> str:
-        """'rail = 5.3 V, expected 4.9 <= value <= 5.1' for failure messages."""
+        """'rail = 5.3 V, expected gele [4.9, 5.1]' for failure messages."""
         unit = f" {self.unit}" if self.unit else ""
         limits = (f"{self.comparison_value}" if self.comparison_value is not None
                   else f"[{self.lower_limit}, {self.upper_limit}]")
@@ -145,6 +151,11 @@ class StringMeasurement(_Model):
             value, expected = value.casefold(), expected.casefold()
         self.result = (value == expected) == (op == "eq")
         return self
+
+    def as_row(self) -> tuple:
+        return ("string", self.name, self.value, None,
+                self.operation.value if self.operation else None, self.comparison_value,
+                None, None, self.casesensitive, self.result)
 
     def describe(self) -> str:
         op = self.operation.value if self.operation else "none"

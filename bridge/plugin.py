@@ -118,41 +118,43 @@ class CaseInfo:
                  "module_id", "module_name")
 
     def __init__(self, item: pytest.Item):
-        self.module_id = Path(str(item.path)).stem
+        marks: dict[str, pytest.Mark] = {}
+        for mark in item.iter_markers():  # closest first
+            if mark.name in MARKERS:
+                marks.setdefault(mark.name, mark)
+        where = item.nodeid
+        self.module_id = item.path.stem
         self.case_id = item.name
-        module = item.getparent(pytest.Module)
-        self.module_name = _text_marker(item, module, "module_name") or self.module_id
-        self.case_name = _text_marker(item, None, "case_name") or self.case_id
+        self.module_name = _text(where, marks.get("module_name")) or self.module_id
+        self.case_name = _text(where, marks.get("case_name")) or self.case_id
         self.attempts = 1
-        mark = item.get_closest_marker("attempt")
+        mark = marks.get("attempt")
         if mark is not None:
             value = mark.args[0] if mark.args else mark.kwargs.get("n")
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise pytest.UsageError(f"{item.nodeid}: @pytest.mark.attempt takes a whole "
+                raise pytest.UsageError(f"{where}: @pytest.mark.attempt takes a whole "
                                         f"number of attempts >= 1, got {value!r}")
             self.attempts = value
-        mark = item.get_closest_marker("critical")
+        mark = marks.get("critical")
         if mark is not None and (mark.args or mark.kwargs):
-            raise pytest.UsageError(f"{item.nodeid}: @pytest.mark.critical takes no "
-                                    "arguments")
+            raise pytest.UsageError(f"{where}: @pytest.mark.critical takes no arguments")
         self.critical = mark is not None
         self.dependency: tuple[str, str | None] | None = None
-        mark = item.get_closest_marker("dependency")
+        mark = marks.get("dependency")
         if mark is not None:
             target = mark.args[0] if len(mark.args) == 1 else None
             if not isinstance(target, str) or not target.strip(":") or target.count("::") > 1:
-                raise pytest.UsageError(f"{item.nodeid}: @pytest.mark.dependency takes one "
+                raise pytest.UsageError(f"{where}: @pytest.mark.dependency takes one "
                                         f"'module::case' or 'module' string, got {mark.args!r}")
             module_id, _, case_id = target.partition("::")
             self.dependency = (module_id, case_id or None)
 
 
-def _text_marker(item: pytest.Item, node: Any, name: str) -> str | None:
-    mark = (node or item).get_closest_marker(name)
+def _text(where: str, mark: pytest.Mark | None) -> str | None:
     if mark is None:
         return None
     if len(mark.args) != 1 or not isinstance(mark.args[0], str) or not mark.args[0]:
-        raise pytest.UsageError(f"{item.nodeid}: @pytest.mark.{name} takes one non-empty "
+        raise pytest.UsageError(f"{where}: @pytest.mark.{mark.name} takes one non-empty "
                                 f"string, got {mark.args!r}")
     return mark.args[0]
 

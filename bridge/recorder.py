@@ -39,24 +39,28 @@ class ModuleState:
     module_id: str
     name: str
     position: int
-    start_time: float
-    stop_time: float | None = None
     artifact: dict[str, Any] = field(default_factory=dict)
     statuses: dict[str, str] = field(default_factory=dict)  # case id -> final status
+    failures: int = 0
+    skips: int = 0
+    changed: bool = True  # the module's row must be (re)written with the next case
 
     @property
     def status(self) -> str:
-        values = set(self.statuses.values())
-        if values & {"failed", "error"}:
+        if self.failures:
             return "failed"
-        if values and values <= {"skipped"}:
+        if self.statuses and self.skips == len(self.statuses):
             return "skipped"
         return "passed"
 
+    def settle(self, case_id: str, status: str) -> None:
+        self.statuses[case_id] = status
+        self.failures += status in ("failed", "error")
+        self.skips += status == "skipped"
+
     def row(self) -> dict[str, Any]:
         return {"module_id": self.module_id, "position": self.position, "name": self.name,
-                "status": self.status, "start_time": self.start_time,
-                "stop_time": self.stop_time, "artifact": self.artifact}
+                "artifact": self.artifact}
 
 
 class RunRecorder:
@@ -124,7 +128,7 @@ class RunRecorder:
     def module(self, module_id: str, name: str) -> ModuleState:
         module = self.modules.get(module_id)
         if module is None:
-            module = ModuleState(module_id, name, len(self.modules), time.time())
+            module = ModuleState(module_id, name, len(self.modules))
             self.modules[module_id] = module
         return module
 
@@ -139,8 +143,7 @@ class RunRecorder:
         stopped = time.time()
         module = self.modules[case.module_id]
         if final:
-            module.statuses[case.case_id] = status
-            module.stop_time = stopped
+            module.settle(case.case_id, status)
             if status in ("failed", "error") and self.first_failure is None:
                 self.first_failure = f"{case.module_id}::{case.case_id}"
                 self.set_once("caused_dut_failure_id", self.first_failure,
@@ -153,7 +156,9 @@ class RunRecorder:
             "artifact": case.artifact,
         }
         changed, instruments = self._take_changes()
-        self.writer.save_case(module.row(), row, case.measurements, changed, instruments)
+        module_row = module.row() if module.changed else None
+        module.changed = False
+        self.writer.save_case(module_row, row, case.measurements, changed, instruments)
         if final:
             self.case = None
         else:
@@ -162,28 +167,14 @@ class RunRecorder:
 
     def add_measurement(self, measurement: Measurement, *, fail_case: bool) -> int:
         case = self.current_case("set_case_measurement")
-        numeric = measurement.__class__.__name__ == "NumericMeasurement"
-        operation = measurement.operation.value if measurement.operation else None
-        case.measurements.append((
-            len(case.measurements),
-            "numeric" if numeric else "string",
-            measurement.name,
-            measurement.value,
-            getattr(measurement, "unit", None),
-            operation,
-            measurement.comparison_value,
-            getattr(measurement, "lower_limit", None),
-            getattr(measurement, "upper_limit", None),
-            None if numeric else measurement.casesensitive,
-            measurement.result,
-        ))
+        position = len(case.measurements)
+        case.measurements.append((position, *measurement.as_row()))
         if fail_case and measurement.result is False:
             case.failed_measurements.append(measurement.describe())
-        return len(case.measurements) - 1
+        return position
 
     def status(self) -> str:
-        finals = [s for m in self.modules.values() for s in m.statuses.values()]
-        return "failed" if any(s in ("failed", "error") for s in finals) else "passed"
+        return "failed" if any(m.failures for m in self.modules.values()) else "passed"
 
     def finish(self, status: str) -> None:
         changed, instruments = self._take_changes()

@@ -36,7 +36,7 @@ def build_report(conn: sqlite3.Connection, run_id: str) -> dict[str, Any]:
     if not found:
         raise StoreError(f"no run {run_id!r} in the store")
     run = found[0]
-    modules = rows("SELECT * FROM modules WHERE run_id = ? ORDER BY position")
+    modules = rows("SELECT * FROM module_rows WHERE run_id = ? ORDER BY position")
     cases = rows("SELECT * FROM final_cases WHERE run_id = ? ORDER BY position")
     measurements = rows(
         "SELECT m.* FROM measurements m JOIN cases c ON c.id = m.case_row "

@@ -52,9 +52,6 @@ CREATE TABLE modules (
     module_id  TEXT NOT NULL,
     position   INTEGER NOT NULL,
     name       TEXT NOT NULL,
-    status     TEXT NOT NULL,
-    start_time REAL,
-    stop_time  REAL,
     grp        TEXT NOT NULL DEFAULT 'main',
     artifact   TEXT NOT NULL DEFAULT '{}',
     PRIMARY KEY (run_id, module_id)
@@ -80,8 +77,8 @@ CREATE TABLE cases (
     FOREIGN KEY (run_id, module_id) REFERENCES modules (run_id, module_id) ON DELETE CASCADE
 );
 
+-- Clustered by case (WITHOUT ROWID): one B-tree to write per case, no extra index.
 CREATE TABLE measurements (
-    id               INTEGER PRIMARY KEY,
     case_row         INTEGER NOT NULL REFERENCES cases (id) ON DELETE CASCADE,
     position         INTEGER NOT NULL,
     type             TEXT NOT NULL,   -- numeric | string
@@ -93,10 +90,9 @@ CREATE TABLE measurements (
     lower_limit,
     upper_limit,
     casesensitive    INTEGER,
-    result           INTEGER
-);
-CREATE INDEX measurements_by_case ON measurements (case_row);
-CREATE INDEX measurements_by_name ON measurements (name);
+    result           INTEGER,
+    PRIMARY KEY (case_row, position)
+) WITHOUT ROWID;
 
 CREATE TABLE instruments (
     id            INTEGER PRIMARY KEY,
@@ -152,6 +148,18 @@ SELECT r.id AS run_id, r.name AS test_plan, r.status AS run_status,
 FROM measurements m
 JOIN cases c ON c.id = m.case_row
 JOIN runs r ON r.id = c.run_id;
+
+-- A module's status and times follow from its cases (latest attempts), so a case
+-- commit never has to rewrite its module's row.
+CREATE VIEW module_rows AS
+SELECT m.run_id, m.module_id, m.position, m.name, m.grp, m.artifact,
+       CASE WHEN SUM(c.status IN ('failed', 'error')) > 0 THEN 'failed'
+            WHEN COUNT(c.id) > 0 AND SUM(c.status = 'skipped') = COUNT(c.id) THEN 'skipped'
+            ELSE 'passed' END AS status,
+       MIN(c.start_time) AS start_time, MAX(c.stop_time) AS stop_time
+FROM modules m LEFT JOIN final_cases c
+  ON c.run_id = m.run_id AND c.module_id = m.module_id
+GROUP BY m.run_id, m.module_id;
 
 -- One row per case (latest attempt) with its run, DUT and stand.
 CREATE VIEW case_rows AS

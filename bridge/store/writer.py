@@ -36,14 +36,14 @@ _CASE_SQL = (
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _MODULE_SQL = (
-    "INSERT INTO modules (run_id, module_id, position, name, status, start_time,"
-    " stop_time, artifact) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-    " ON CONFLICT (run_id, module_id) DO UPDATE SET status = excluded.status,"
-    " stop_time = excluded.stop_time, artifact = excluded.artifact"
+    "INSERT INTO modules (run_id, module_id, position, name, artifact) VALUES (?, ?, ?, ?, ?)"
+    " ON CONFLICT (run_id, module_id) DO UPDATE SET artifact = excluded.artifact"
 )
 
 
 def dumps(value: Any) -> str:
+    if not value and isinstance(value, dict):
+        return "{}"
     return json.dumps(value, allow_nan=False, separators=(",", ":"))
 
 
@@ -71,14 +71,16 @@ class RunWriter:
         run_fields: Mapping[str, Any],
         instruments: Iterable[Mapping[str, Any]],
     ) -> None:
-        """Land a finished case with everything it changed, atomically."""
+        """Land a finished case with everything it changed, atomically.
+
+        ``module`` is given only when the module's row is new or changed.
+        """
         with self.store.write() as conn:
             self._run_fields(conn, run_fields)
             self._instruments(conn, instruments)
             if module is not None:
                 conn.execute(_MODULE_SQL, (
                     self.run_id, module["module_id"], module["position"], module["name"],
-                    module["status"], module["start_time"], module["stop_time"],
                     dumps(module["artifact"]),
                 ))
             if case is not None:
