@@ -13,7 +13,7 @@ Bootloader (entered with ``PROG <size> <sha256>``): the image goes in frames
 payload); the bootloader answers each with ``ACK seq`` or ``NAK expected_seq``, and
 the host resumes from ``expected_seq``. A frame with ``len = 0`` ends the transfer:
 ``ACK`` when size and SHA-256 match (the board then boots the new image), ``NAK FFFF``
-when they do not.
+and the console prompt when they do not.
 """
 
 from __future__ import annotations
@@ -192,6 +192,7 @@ class DutConsole(Driver):
                     seq, streak = seq + 1, 0
                     continue
                 if kind == NAK and number == REJECTED:
+                    self.transport.read_line(self.PROMPT)  # back at the console
                     raise FirmwareError(REJECTED, "image rejected: size or SHA-256 mismatch",
                                         resource=self.transport.resource, command=start,
                                         reply=reply)

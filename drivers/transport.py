@@ -207,6 +207,10 @@ class VisaTransport:
                 resource=resource,
                 command="open",
             ) from exc
+        if not self._res.session:  # pyvisa-sim says "not found" with session 0, no raise
+            raise InstrumentError(
+                f"cannot open ({backend}): no such resource", resource=resource, command="open"
+            )
         # Bound methods looked up once: the per-query cost is what the bench measures.
         self._write = self._res.write
         self._read = self._res.read

@@ -102,7 +102,7 @@ def test_rejected_image_raises_firmware_error(expected_protocol):
     image = b"x" * 10
     sha = hashlib.sha256(image).hexdigest()
     script = [(f"PROG 10 {sha}\n".encode(), b"OK\n> "),
-              (frame(0, image), b"\x06\x00\x00"), (frame(1, b""), b"\x15\xff\xff")]
+              (frame(0, image), b"\x06\x00\x00"), (frame(1, b""), b"\x15\xff\xff> ")]
     with expected_protocol(DutConsole, script) as dut, pytest.raises(FirmwareError) as info:
         dut.program(image)
     assert info.value.command == f"PROG 10 {sha}"
