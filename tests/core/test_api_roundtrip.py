@@ -3,7 +3,7 @@
 import sqlite3
 
 import pytest
-from conftest import Plan
+from plan_support import Plan
 
 from bridge.report_schema import RunReport
 

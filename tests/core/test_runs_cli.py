@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from conftest import Plan
+from plan_support import Plan
 
 PLAN = """
 import bridge

@@ -1,0 +1,47 @@
+"""A test-plan folder run by pytest in its own process, against a real store."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+
+class Plan:
+    """A test-plan folder in tmp, run by pytest in its own process, like on a stand."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def write(self, name: str, text: str) -> Path:
+        path = self.root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+        return path
+
+    def pytest(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *args],
+            cwd=self.root, capture_output=True, text=True, timeout=timeout,
+            env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+        )
+
+    def bridge(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "bridge.cli.main", *args], cwd=self.root,
+            capture_output=True, text=True, timeout=timeout,
+            env={**os.environ, "COLUMNS": "160"},
+        )
+
+    def export(self, run: str = "last") -> dict:
+        result = self.bridge("export", run)
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)
+
+    @property
+    def store_path(self) -> Path:
+        return self.root / ".bridge" / "runs.db"
