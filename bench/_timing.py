@@ -23,8 +23,10 @@ def run_quietly(args: Sequence[str], cwd: Path | None = None) -> None:
     """Run a command; fail loudly (with its output) if it fails."""
     result = subprocess.run(args, cwd=cwd, capture_output=True, text=True)
     if result.returncode not in (0,):
-        sys.exit(f"benchmark command failed ({result.returncode}): {' '.join(args)}\n"
-                 f"{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
+        sys.exit(
+            f"benchmark command failed ({result.returncode}): {' '.join(args)}\n"
+            f"{result.stdout[-2000:]}\n{result.stderr[-2000:]}"
+        )
 
 
 def verdict(value: float, goal: float, *, higher_is_better: bool = False) -> str:

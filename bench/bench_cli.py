@@ -17,8 +17,10 @@ def main() -> None:
     bridge = str(Path(sys.executable).parent / "bridge")
     floor = median_seconds(lambda: run_quietly([sys.executable, "-c", "pass"]), 15)
     help_time = median_seconds(lambda: run_quietly([bridge, "--help"]), 15)
-    print(f"(c) bridge --help {help_time * 1000:.0f} ms (python -c pass "
-          f"{floor * 1000:.0f} ms) [goal <= 150 ms: {verdict(help_time, 0.15)}]")
+    print(
+        f"(c) bridge --help {help_time * 1000:.0f} ms (python -c pass "
+        f"{floor * 1000:.0f} ms) [goal <= 150 ms: {verdict(help_time, 0.15)}]"
+    )
 
 
 if __name__ == "__main__":

@@ -19,8 +19,7 @@ from _timing import run_quietly, verdict
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        (folder / "test_unrelated.py").write_text(
-            "def test_one():\n    assert 1 + 1 == 2\n")
+        (folder / "test_unrelated.py").write_text("def test_one():\n    assert 1 + 1 == 2\n")
         base = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
         samples: dict[str, list[float]] = {"with": [], "without": []}
         for _ in range(15):
@@ -31,9 +30,11 @@ def main() -> None:
     with_plugin = statistics.median(samples["with"])
     without = statistics.median(samples["without"])
     added = (with_plugin - without) * 1000
-    print(f"(e) pytest in an unrelated project: {with_plugin * 1000:.0f} ms with stand-bridge "
-          f"installed, {without * 1000:.0f} ms without; added {added:.1f} ms "
-          f"[goal <= 30 ms: {verdict(added, 30)}]")
+    print(
+        f"(e) pytest in an unrelated project: {with_plugin * 1000:.0f} ms with stand-bridge "
+        f"installed, {without * 1000:.0f} ms without; added {added:.1f} ms "
+        f"[goal <= 30 ms: {verdict(added, 30)}]"
+    )
 
 
 if __name__ == "__main__":

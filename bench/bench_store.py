@@ -30,9 +30,17 @@ CASES, PER_CASE = 1000, 100
 
 
 def build_measurements() -> list[NumericMeasurement]:
-    return [NumericMeasurement(value=i * 0.001, name=f"m{i % PER_CASE}", unit="V",
-                               operation="gele", lower_limit=0, upper_limit=1000)
-            for i in range(CASES * PER_CASE)]
+    return [
+        NumericMeasurement(
+            value=i * 0.001,
+            name=f"m{i % PER_CASE}",
+            unit="V",
+            operation="gele",
+            lower_limit=0,
+            upper_limit=1000,
+        )
+        for i in range(CASES * PER_CASE)
+    ]
 
 
 def store_through_api(folder: Path, measurements: list[NumericMeasurement]) -> float:
@@ -44,7 +52,7 @@ def store_through_api(folder: Path, measurements: list[NumericMeasurement]) -> f
     api.activate(recorder)
     for case in range(CASES):
         recorder.begin_case("test_bench", "bench", f"test_{case}", f"test_{case}")
-        for measurement in measurements[case * PER_CASE:(case + 1) * PER_CASE]:
+        for measurement in measurements[case * PER_CASE : (case + 1) * PER_CASE]:
             api.set_case_measurement(measurement)
         recorder.save_attempt("passed", None, final=True)
     recorder.finish("passed")
@@ -61,12 +69,26 @@ def raw_executemany(folder: Path, measurements: list[NumericMeasurement]) -> flo
     table = SCHEMA_V1.split("CREATE TABLE measurements", 1)[1].split(";", 1)[0]
     table = table.replace("REFERENCES cases (id) ON DELETE CASCADE", "")
     conn.execute("CREATE TABLE measurements" + table)
-    rows = [(i // PER_CASE, i % PER_CASE, "numeric", m.name, m.value, m.unit, "gele", None,
-             m.lower_limit, m.upper_limit, None, m.result) for i, m in enumerate(measurements)]
+    rows = [
+        (
+            i // PER_CASE,
+            i % PER_CASE,
+            "numeric",
+            m.name,
+            m.value,
+            m.unit,
+            "gele",
+            None,
+            m.lower_limit,
+            m.upper_limit,
+            None,
+            m.result,
+        )
+        for i, m in enumerate(measurements)
+    ]
     started = time.perf_counter()
     conn.execute("BEGIN")
-    conn.executemany("INSERT INTO measurements VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                     rows)
+    conn.executemany("INSERT INTO measurements VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
     conn.execute("COMMIT")
     elapsed = time.perf_counter() - started
     conn.close()
@@ -86,14 +108,18 @@ def main() -> None:
         peak = tracemalloc.get_traced_memory()[1] / 2**20
         tracemalloc.stop()
     ratio = ours / raw
-    print(f"(b) {CASES * PER_CASE:,} measurements: raw executemany {raw:.3f} s, "
-          f"stand-bridge {ours:.3f} s ({CASES} commits), ratio {ratio:.2f}x "
-          f"[goal <= 2x: {verdict(ratio, 2.0)}]")
+    print(
+        f"(b) {CASES * PER_CASE:,} measurements: raw executemany {raw:.3f} s, "
+        f"stand-bridge {ours:.3f} s ({CASES} commits), ratio {ratio:.2f}x "
+        f"[goal <= 2x: {verdict(ratio, 2.0)}]"
+    )
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"    peak memory allocated while storing {peak:.1f} MB [goal <= 200 MB: "
-          f"{verdict(peak, 200)}]; whole process peak RSS {rss:.0f} MB, mostly the "
-          f"100,000 measurement objects, which took {built:.2f} s to build (test-plan "
-          "code, not counted)")
+    print(
+        f"    peak memory allocated while storing {peak:.1f} MB [goal <= 200 MB: "
+        f"{verdict(peak, 200)}]; whole process peak RSS {rss:.0f} MB, mostly the "
+        f"100,000 measurement objects, which took {built:.2f} s to build (test-plan "
+        "code, not counted)"
+    )
 
 
 if __name__ == "__main__":

@@ -16,15 +16,15 @@ from pathlib import Path
 
 from _timing import median_seconds, run_quietly, verdict
 
-CONFTEST = '''
+CONFTEST = """
 import bridge
 from bridge import api
 
 def record(measurement):
     if api.in_run():
         bridge.set_case_measurement(measurement)
-'''
-SUITE = '''
+"""
+SUITE = """
 import pytest
 from bridge import NumericMeasurement
 from conftest import record
@@ -33,7 +33,7 @@ from conftest import record
 def test_case(n):
     record(NumericMeasurement(value=n * 0.001, name="v", unit="V", operation="ge",
                               comparison_value=0))
-'''
+"""
 
 
 def time_suite(folder: Path, cases: int, repeat: int) -> tuple[float, float]:
@@ -58,12 +58,16 @@ def main() -> None:
             plain, recorded = time_suite(folder, cases, repeat)
             ratio = recorded / plain
             per_case[cases] = (recorded - plain) / cases * 1e6
-            print(f"{cases:>6} cases: plain pytest {plain:.2f} s, with plugin {recorded:.2f} s,"
-                  f" ratio {ratio:.3f}x, plugin cost {per_case[cases]:.0f} us/case"
-                  + (f"  [(a) goal <= 1.15x: {verdict(ratio, 1.15)}]" if cases == 1000 else ""))
+            print(
+                f"{cases:>6} cases: plain pytest {plain:.2f} s, with plugin {recorded:.2f} s,"
+                f" ratio {ratio:.3f}x, plugin cost {per_case[cases]:.0f} us/case"
+                + (f"  [(a) goal <= 1.15x: {verdict(ratio, 1.15)}]" if cases == 1000 else "")
+            )
         growth = per_case[10_000] / per_case[1000] if per_case[1000] > 0 else float("nan")
-        print(f"(d) cost per case at 10,000 vs 1,000 cases: {growth:.2f}x "
-              f"(flat is ~1.0; quadratic would be ~10)")
+        print(
+            f"(d) cost per case at 10,000 vs 1,000 cases: {growth:.2f}x "
+            f"(flat is ~1.0; quadratic would be ~10)"
+        )
 
 
 if __name__ == "__main__":
