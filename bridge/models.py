@@ -189,6 +189,8 @@ class SubUnit(_Model):
 
 
 class ChartType(str, Enum):
+    """Axis scales of a chart."""
+
     LINE = "line"
     LINE_LOG_X = "line_log_x"
     LINE_LOG_Y = "line_log_y"
