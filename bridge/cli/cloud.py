@@ -378,7 +378,7 @@ def run_cloud_sim(args: argparse.Namespace) -> int:
         api_key=args.api_key,
         log_level="warning",
     )
-    server = SimServer(config)
+    server = SimServer(config).bind()
     print(f"StandCloud simulator at {server.url}")
     print(f"  sign-in: {login} / {password}")
     print(f"  API key: {server.api_key}")

@@ -171,8 +171,8 @@ def test_malformed_json_answer_to_a_read_is_a_clear_error(stand, sim, capsys, mo
 def test_kill_9_halfway_through_sync_loses_and_duplicates_nothing(stand, sim, monkeypatch):
     monkeypatch.setenv("HARDPY_SC_API_KEY", sim.api_key)
     with Store.open(stand / "runs.db") as store:
-        runs = [add_run(store, serial=f"SN-{i}") for i in range(150)]
-    sim.faults.delay = 0.01
+        runs = [add_run(store, serial=f"SN-{i}") for i in range(200)]
+    sim.faults.delay = 0.02  # 4 parallel uploads: at most ~200 runs/s
     proc = subprocess.Popen(
         [*BRIDGE, "--config", str(stand / "hardpy.toml"), "sync"],
         stdout=subprocess.DEVNULL,
@@ -184,12 +184,12 @@ def test_kill_9_halfway_through_sync_loses_and_duplicates_nothing(stand, sim, mo
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(10)
     stored_at_kill = sim.db.report_count()
-    assert 30 <= stored_at_kill < 150
+    assert 30 <= stored_at_kill < 200
     sim.faults.delay = 0
     assert _run(stand, "sync") == 0
     with Store.open(stand / "runs.db") as store:
-        assert outbox.status(store.conn).counts["uploaded"] == 150
-    assert sim.db.report_count() == 150
+        assert outbox.status(store.conn).counts["uploaded"] == 200
+    assert sim.db.report_count() == 200
     assert all(sim.db.report_count(r) == 1 for r in runs)
 
 

@@ -96,6 +96,14 @@ def _iso(seconds: int | None) -> str | None:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
 
 
+def _id_of(raw: bytes) -> str | None:
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        return None
+    return body.get("id") if isinstance(body, dict) else None
+
+
 def _reason(exc: ValidationError) -> str:
     err = exc.errors()[0]
     where = ".".join(str(p) for p in err["loc"]) or "report"
@@ -109,6 +117,7 @@ class SimApp:
         self.db, self.auth, self.faults = db, auth, faults
         self._on_shutdown = on_shutdown
         self.stored = 0
+        self.closing = False  # shutting down after a fault: drop every upload
         api = "/hardpy/api/v1"
         self.app = Starlette(
             routes=[
@@ -199,6 +208,8 @@ class SimApp:
             self.db.log_post(None, "401")
             return self._unauthorized()
         faults = self.faults
+        if self.closing:
+            return _DropConnection(503)
         if faults.report_500:
             faults.report_500 -= 1
             self.db.log_post(None, "500")
@@ -213,27 +224,25 @@ class SimApp:
             faults.malformed -= 1
             self.db.log_post(None, "malformed")
             return Response('{"test_run_id": ', status_code=200, media_type="application/json")
+        raw = await request.body()
         try:
-            body = json.loads(await request.body())
-        except ValueError as exc:
-            self.db.log_post(None, "422")
-            return JSONResponse({"detail": f"body is not JSON: {exc}"}, status_code=422)
-        try:
-            report = RunReport.model_validate(body).model_dump(mode="json")
+            # validated straight from the bytes: pydantic's JSON parser, no dict round trip
+            report = RunReport.model_validate_json(raw)
         except ValidationError as exc:
-            self.db.log_post(body.get("id") if isinstance(body, dict) else None, "422")
+            self.db.log_post(_id_of(raw), "422")
             return JSONResponse({"detail": _reason(exc)}, status_code=422)
-        new = self.db.store_report(report, login)
-        self.db.log_post(report["id"], "201" if new else "201-duplicate")
+        new = self.db.store_report(report, raw.decode(), login)
+        self.db.log_post(report.id, "201" if new else "201-duplicate")
         if new:
             self.stored += 1
             if faults.shutdown_after is not None and self.stored >= faults.shutdown_after:
                 faults.shutdown_after = None
+                self.closing = True
                 self._on_shutdown()
         if faults.drop_after_store:
             faults.drop_after_store -= 1
             return _DropConnection()
-        return JSONResponse({"test_run_id": report["id"]}, status_code=201)
+        return JSONResponse({"test_run_id": report.id}, status_code=201)
 
     def _reports(self, where: str = "", params: tuple = ()) -> list[dict[str, Any]]:
         rows = self.db.execute(

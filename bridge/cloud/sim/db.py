@@ -44,6 +44,7 @@ class SimDB:
         self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._conn.row_factory = sqlite3.Row
         self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=NORMAL")  # a simulator needs no fsync per commit
         self._conn.executescript(SCHEMA)
 
     def close(self) -> None:
@@ -85,22 +86,25 @@ class SimDB:
         return row["login"] if row else None
 
     # -- reports --------------------------------------------------------------------
-    def store_report(self, report: dict[str, Any], login: str) -> bool:
-        """Insert once per report id; False when that id was already stored."""
+    def store_report(self, report: Any, body: str, login: str) -> bool:
+        """Insert once per report id; False when that id was already stored.
+
+        ``report`` is the validated RunReport, ``body`` the JSON text as received.
+        """
         with self._lock:
             cur = self._conn.execute(
                 "INSERT OR IGNORE INTO reports VALUES (?,?,?,?,?,?,?,?,?,?)",
                 (
-                    report["id"],
+                    report.id,
                     time.time(),
                     login,
-                    json.dumps(report),
-                    report["dut"]["part_number"],
-                    report["dut"]["serial_number"],
-                    report["test_stand"]["name"],
-                    report["status"],
-                    report["start_time"],
-                    report["stop_time"],
+                    body,
+                    report.dut.part_number,
+                    report.dut.serial_number,
+                    report.test_stand.name,
+                    report.status,
+                    report.start_time,
+                    report.stop_time,
                 ),
             )
             return cur.rowcount == 1

@@ -96,7 +96,9 @@ class SimServer:
             return sock.getsockname()[1]
 
     def _socket(self) -> socket.socket:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # proto=IPPROTO_TCP: asyncio sets TCP_NODELAY only on sockets that say they are TCP;
+        # without it Nagle + delayed ACK add 40 ms to every answer.
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.config.host, self.port))
         sock.listen(128)
@@ -126,6 +128,7 @@ class SimServer:
         if self.running:
             return self
         self.stop()  # clean up after a fault-injected shutdown
+        self.sim.closing = False
         self._server = server = self._uvicorn_server()
         sock = self._socket()
         self._thread = threading.Thread(
@@ -170,10 +173,16 @@ class SimServer:
             with contextlib.suppress(OSError):
                 self._tmp.cleanup()
 
+    def bind(self) -> SimServer:
+        """Listen now (connections queue up) so that the printed address already works."""
+        if self._sock is None:
+            self._sock = self._socket()
+        return self
+
     def serve_forever(self) -> None:
         """Serve in this thread until Ctrl-C (uvicorn handles the signals)."""
         self._server = server = self._uvicorn_server()
-        server.run(sockets=[self._socket()])
+        server.run(sockets=[self.bind()._sock])
 
     def __enter__(self) -> SimServer:
         return self.start()
