@@ -30,3 +30,18 @@ def approve(
             str(page.url.join(action_path)),
             data={"user_code": user_code, "login": login, "password": password, "action": action},
         )
+
+
+def device_login(sim) -> dict:  # type: ignore[no-untyped-def]
+    """A whole device-flow login against the simulator: the tokens, with expires_at."""
+    from bridge.cloud.login import poll_for_token, request_device_code
+    from bridge.cloud.urls import Endpoints
+
+    endpoints = Endpoints.from_address(sim.address)
+    verify: ssl.SSLContext | bool = True
+    if sim.ca_file is not None:
+        verify = ssl.create_default_context(cafile=str(sim.ca_file))
+    with httpx.Client(verify=verify) as http:
+        device = request_device_code(http, endpoints)
+        approve(device["verification_uri_complete"], ca_file=sim.ca_file)
+        return poll_for_token(http, endpoints, device)

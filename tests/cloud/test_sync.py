@@ -173,3 +173,44 @@ def test_two_syncs_at_once_store_each_run_once(sim, store, tmp_path):
     assert not errors
     assert sim.db.report_count() == 20
     assert all(state_of(store, r) == "uploaded" for r in runs)
+
+
+def _token_client(sim, token):
+    from bridge.cloud.auth import TokenCredentials
+    from bridge.cloud.client import StandCloudClient
+    from bridge.cloud.settings import CloudSettings
+    from bridge.cloud.tokens import token_stores
+    from bridge.cloud.urls import Endpoints
+
+    endpoints = Endpoints.from_address(sim.address)
+    store = token_stores()[0]
+    store.save(endpoints.base, token)
+    return StandCloudClient(
+        CloudSettings(endpoints, timeout=5), TokenCredentials(endpoints, store, token)
+    )
+
+
+def test_401_with_an_expired_access_token_refreshes_and_uploads_once(sim, store):
+    from tests.cloud.browser import device_login
+
+    runs = [add_run(store, serial=f"SN-{i}") for i in range(8)]
+    with _token_client(sim, device_login(sim)) as client:
+        sim.expire_access_tokens()  # every parallel upload first meets a 401
+        result = uploader(store, client).sync()
+    assert sorted(result.uploaded) == sorted(runs)
+    assert all(sim.db.report_count(r) == 1 for r in runs)
+    refreshes = sim.db.one("SELECT COUNT(*) AS n FROM tokens")["n"] - 1
+    assert refreshes == 1  # one refresh served all the parallel uploads
+
+
+def test_revoked_refresh_token_stops_the_sync_until_sc_login(sim, store):
+    from tests.cloud.browser import device_login
+
+    run_id = add_run(store)
+    with _token_client(sim, device_login(sim)) as client:
+        sim.revoke_refresh_tokens()
+        result = uploader(store, client).sync()
+    assert "sc-login" in result.error and state_of(store, run_id) == "pending"
+    with _token_client(sim, device_login(sim)) as client:  # the user logs in again
+        assert uploader(store, client).sync().uploaded == [run_id]
+    assert sim.db.report_count(run_id) == 1

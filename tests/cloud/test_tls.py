@@ -58,12 +58,17 @@ def test_untrusted_certificate_is_refused_saying_what_to_set(tls_sim, store):
     assert "not trusted" in str(caught.value)
 
 
-def test_untrusted_certificate_stops_a_sync_and_keeps_the_run_queued(tls_sim, store):
+def test_untrusted_certificate_stops_a_sync_and_the_run_goes_up_once_trusted(tls_sim, store):
     run_id = add_run(store)
     settings = CloudSettings.from_section(StandCloudSection(address=tls_sim.address))
     with StandCloudClient(settings, ApiKeyCredentials(tls_sim.api_key)) as client:
         result = Uploader(store, client, policy=FAST).sync()
     assert "ca_file" in result.error and state_of(store, run_id) == "pending"
+    section = StandCloudSection(address=tls_sim.address, ca_file=tls_sim.ca_file)
+    trusted = CloudSettings.from_section(section)
+    with StandCloudClient(trusted, ApiKeyCredentials(tls_sim.api_key)) as client:
+        assert Uploader(store, client, policy=FAST).sync().uploaded == [run_id]
+    assert tls_sim.db.report_count(run_id) == 1
 
 
 def test_verify_false_works_but_warns(tls_sim):
