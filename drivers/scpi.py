@@ -129,7 +129,9 @@ class ScpiInstrument(Driver):
     def sim_options(cls) -> dict[str, Any]:
         from drivers.sim.bench import BENCH
 
-        return {"backend": BENCH.visa_backend(), "timeout": 0.5}
+        # Simulated timeouts cost no real time; a long one only guards pyvisa-sim's
+        # real-time read loop against a stalled process on a loaded machine.
+        return {"backend": BENCH.visa_backend(), "timeout": 5.0}
 
     def ask(self, command: str) -> str:
         """Send a query, return the reply line."""

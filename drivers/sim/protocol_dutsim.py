@@ -74,6 +74,20 @@ class Serial(SerialBase):
     def read(self, size: int = 1) -> bytes:
         return self._check().read(size, self._timeout)
 
+    def read_until(self, expected: bytes = b"\n", size: int | None = None) -> bytes:
+        """As pyserial's, but the timeout is simulated time: a loaded CI machine that
+        stalls the process does not turn into a spurious timeout."""
+        firmware = self._check()
+        line = bytearray()
+        while size is None or len(line) < size:
+            byte = firmware.read(1, self._timeout)
+            if not byte:
+                break
+            line += byte
+            if line.endswith(expected):
+                break
+        return bytes(line)
+
     def write(self, data: bytes) -> int:
         self._check().write(bytes(data))
         return len(data)

@@ -1,0 +1,46 @@
+"""A stand's test-plan folder in tmp, run by pytest in its own process."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+
+class StandPlan:
+    def __init__(self, root: Path):
+        self.root = root
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def write(self, name: str, text: str) -> Path:
+        path = self.root / name
+        path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+        return path
+
+    @staticmethod
+    def env() -> dict[str, str]:
+        # Not inherited: the outer run's xdist worker id would pick a slot in the inner.
+        return {**{k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")},
+                "PYTHONDONTWRITEBYTECODE": "1", "COLUMNS": "160"}
+
+    def pytest(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *args],
+            cwd=self.root, capture_output=True, text=True, timeout=timeout, env=self.env())
+
+    def bridge(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "bridge.cli.main", *args], cwd=self.root,
+                              capture_output=True, text=True, timeout=60, env=self.env())
+
+    def export(self, run: str = "last") -> dict:
+        result = self.bridge("export", run)
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)
+
+    def run_ids(self) -> list[str]:
+        result = self.bridge("runs", "--json")
+        assert result.returncode == 0, result.stderr
+        return [json.loads(line)["id"] for line in result.stdout.splitlines() if line.strip()]

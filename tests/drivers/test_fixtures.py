@@ -1,0 +1,181 @@
+"""[instruments.*] as fixtures, in real pytest runs of a plan in a tmp folder."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+import pytest
+from stand_plan import StandPlan
+
+INSTRUMENTS = """
+    [instruments.psu]
+    driver = "drivers.psu.ScpiPowerSupply"
+    resource = "TCPIP0::192.168.10.21::5025::SOCKET"
+    channel = 1
+
+    [instruments.dmm]
+    driver = "drivers.dmm.ScpiMultimeter"
+    resource = "USB0::0x2A8D::0x1301::MY60012345::INSTR"
+
+    [instruments.dut]
+    driver = "drivers.dut.DutConsole"
+    resource = "/dev/ttyUSB0"
+    {dut_extra}
+"""
+
+# Asks the simulator, after everything else, whether the supply was left on.
+CONFTEST = """
+    import json
+
+    def pytest_unconfigure(config):
+        from drivers.sim.bench import BENCH
+        if BENCH._lib is not None:
+            state = {ch: BENCH.psu_state(ch)["output"] for ch in (1, 2, 3)}
+            with open("supply_at_exit.json", "w") as out:
+                json.dump(state, out)
+"""
+
+POWER_ON = """
+    def power_on(psu, dut):
+        psu.voltage = 5.0
+        psu.output = True
+        dut.wait_for_boot()
+"""
+
+
+def source(tests: str) -> str:
+    return "import bridge\n" + textwrap.dedent(POWER_ON) + textwrap.dedent(tests)
+
+
+def make_plan(tmp_path, tests: str, *, dut_extra: str = "", extra: str = "",
+              mode: str = "sim"):
+    plan = StandPlan(tmp_path / "plan")
+    plan.write("hardpy.toml", f'title = "fixtures"\n[stand]\nmode = "{mode}"\n'
+               + INSTRUMENTS.format(dut_extra=dut_extra) + extra)
+    plan.write("conftest.py", CONFTEST)
+    plan.write("test_plan.py", source(tests))
+    return plan
+
+
+def supply_left_on(plan) -> list[str]:
+    state = json.loads((plan.root / "supply_at_exit.json").read_text())
+    return [channel for channel, output in state.items() if output]
+
+
+def test_each_instrument_is_a_session_fixture_and_its_identity_is_recorded(tmp_path):
+    plan = make_plan(tmp_path, """
+        def test_one(psu, dmm, dut):
+            power_on(psu, dut)
+            dut.identify()
+            assert abs(dmm.dc_voltage - 5.0) < 0.01
+
+        def test_two(psu, dut):
+            assert psu.output is True   # the same session objects, still on
+            assert dut.version() == "1.0.0"
+    """)
+    result = plan.pytest()
+    assert result.returncode == 0, result.stdout + result.stderr
+    stand = plan.export()["test_stand"]
+    assert set(stand["drivers"]) == {"psu", "dmm", "dut"}
+    assert stand["drivers"]["psu"]["model"] == "PSU-3CH"
+    assert stand["drivers"]["dut"]["serial"].startswith("SB")
+    by_name = {i["name"]: i for i in stand["instruments"]}
+    assert by_name["dmm"]["serial_number"] == "SIM-DMM-0001"
+    assert by_name["dmm"]["info"]["driver"] == "drivers.dmm.ScpiMultimeter"
+    assert by_name["dut"]["part_number"] == "SB-100"
+    assert supply_left_on(plan) == []
+
+
+@pytest.mark.parametrize(("section", "key"), [
+    ('driver = "drivers.psu.NoSuchSupply"', "instruments.bad.driver"),
+    ('driver = "nowhere.Supply"', "instruments.bad.driver"),
+    ('driver = "drivers.transport.VisaTransport"', "instruments.bad.driver"),
+    ('driver = "drivers.psu.ScpiPowerSupply"\nresource = "X"\nchanel = 2',
+     "instruments.bad.chanel"),
+    ('driver = "drivers.psu.ScpiPowerSupply"\nresource = "X"\nchannel = "two"',
+     "instruments.bad.channel"),
+])
+def test_misconfigured_instrument_fails_at_start_naming_the_key(tmp_path, section, key):
+    plan = make_plan(tmp_path, "def test_x(): pass\n", extra=f"\n[instruments.bad]\n{section}\n")
+    result = plan.pytest()
+    assert result.returncode == 4, result.stdout + result.stderr  # usage error, no case ran
+    assert key in result.stderr
+    assert "hardpy.toml" in result.stderr
+
+
+def test_unparsable_resource_on_the_real_stand_fails_at_start(tmp_path):
+    plan = make_plan(tmp_path, "def test_x(): pass\n", mode="real",
+                     extra='\n[instruments.scope]\ndriver = "drivers.dmm.ScpiMultimeter"\n'
+                           'resource = "TCPIP::::5025"\n')
+    result = plan.pytest()
+    assert result.returncode == 4
+    assert "instruments.scope.resource" in result.stderr
+    assert "not a VISA resource string" in result.stderr
+
+
+def test_failing_instrument_fails_the_case_with_resource_command_reply_and_supply_ends_off(
+        tmp_path):
+    plan = make_plan(tmp_path, """
+        def test_version(psu, dut):
+            power_on(psu, dut)
+            dut.version()
+    """, dut_extra='sim_resource = "dutsim://slot0?channel=1&fault=garbage"')
+    result = plan.pytest()
+    assert result.returncode == 1
+    case = plan.export()["modules"]["test_plan"]["cases"]["test_version"]
+    assert case["status"] == "failed"
+    message = case["assertion_msg"]
+    assert "InstrumentError" in message
+    assert "resource=dutsim://slot0?channel=1&fault=garbage" in message
+    assert "command='VER?'" in message and "reply=b'\\x8f" in message
+    assert supply_left_on(plan) == []
+
+
+def test_critical_stop_and_ctrl_c_still_leave_the_supply_off(tmp_path):
+    plan = make_plan(tmp_path, """
+        import pytest
+
+        @pytest.mark.critical
+        def test_critical(psu, dut):
+            power_on(psu, dut)
+            dut.command("SELF-DESTRUCT")
+
+        def test_skipped(psu):
+            pass
+    """)
+    result = plan.pytest()
+    assert result.returncode == 1
+    report = plan.export()
+    cases = report["modules"]["test_plan"]["cases"]
+    assert cases["test_critical"]["status"] == "failed"
+    assert "firmware error 1" in cases["test_critical"]["assertion_msg"]
+    assert cases["test_skipped"]["status"] == "skipped"
+    assert supply_left_on(plan) == []
+
+    plan.write("test_plan.py", source("""
+        def test_interrupted(psu, dut):
+            power_on(psu, dut)
+            raise KeyboardInterrupt
+    """))
+    result = plan.pytest()
+    assert result.returncode == 2  # interrupted
+    assert supply_left_on(plan) == []
+
+
+def test_an_instrument_that_cannot_open_errors_the_case_and_the_others_close(tmp_path):
+    plan = make_plan(tmp_path, """
+        def test_needs_all(psu, dmm):
+            pass
+    """, extra="")
+    toml = (plan.root / "hardpy.toml").read_text()
+    plan.write("hardpy.toml", toml.replace(
+        'resource = "USB0::0x2A8D::0x1301::MY60012345::INSTR"',
+        'resource = "USB0::0x2A8D::0x1301::MY60012345::INSTR"\n'
+        'sim_resource = "TCPIP0::nobody.sim::INSTR"'))
+    result = plan.pytest()
+    assert result.returncode == 1
+    case = plan.export()["modules"]["test_plan"]["cases"]["test_needs_all"]
+    assert case["status"] == "error"
+    assert "TCPIP0::nobody.sim::INSTR" in case["assertion_msg"]
+    assert supply_left_on(plan) == []
