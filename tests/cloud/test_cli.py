@@ -213,3 +213,20 @@ def test_cloud_sim_command_prints_address_user_and_key(tmp_path):
     assert "StandCloud simulator at https://127.0.0.1:" in text
     assert "sign-in: demo / demo-password" in text and "API key: sc_" in text
     assert (tmp_path / "d" / "ca.pem").exists()
+
+
+def test_logout_removes_the_login_from_keyring_and_file(stand, sim, capsys, monkeypatch):
+    from bridge.cloud import tokens
+    from bridge.cloud.urls import Endpoints
+    from tests.cloud.test_tokens import TOKEN, _MemoryKeyring
+
+    backend = _MemoryKeyring()
+    monkeypatch.delenv("BRIDGE_TOKEN_STORE")
+    monkeypatch.setattr(tokens, "working_keyring", lambda: backend)
+    base = Endpoints.from_address(sim.address).base
+    keyring_store, file_store = tokens.token_stores()
+    keyring_store.save(base, TOKEN)
+    file_store.save(base, TOKEN)
+    assert _run(stand, "sc-logout") == 0
+    assert "keyring" in capsys.readouterr().out
+    assert not backend.data and not file_store.path.exists()
