@@ -209,6 +209,7 @@ def open_client(
     from bridge.cloud.auth import load_credentials
     from bridge.cloud.tokens import token_stores
 
-    stores = token_stores(notify) if notify else token_stores()
+    # API-key mode needs no token store (and so never imports keyring).
+    stores = [] if settings.api_key else token_stores(notify) if notify else token_stores()
     credentials = load_credentials(settings.endpoints, settings.api_key, stores)
     return StandCloudClient(settings, credentials, connections=connections, timeout=timeout)

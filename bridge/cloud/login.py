@@ -21,6 +21,7 @@ from bridge.errors import AuthError, StandCloudError
 DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 LOGIN_LIMIT = 300.0  # seconds: give up after five minutes, as HardPy does
 SLOW_DOWN_STEP = 5.0  # RFC 8628 §3.5
+NETWORK_TOLERANCE = 3  # consecutive failed polls (no connection, timeout) before giving up
 
 
 def _json(response: httpx.Response, what: str) -> dict[str, Any]:
@@ -63,20 +64,29 @@ def poll_for_token(
     interval = float(device["interval"] if device.get("interval") is not None else 5)
     deadline = clock() + min(limit, float(device.get("expires_in") or limit))
     again = f"run `bridge sc-login {endpoints.base}` again"
+    failures = 0
     while True:
         if clock() + interval > deadline:
             raise AuthError(
                 f"the login was not approved within {int(limit)} s: {again}", address=endpoints.base
             )
         sleep(interval)
-        response = http.post(
-            endpoints.token,
-            data={
-                "grant_type": DEVICE_CODE_GRANT,
-                "device_code": device["device_code"],
-                "client_id": CLIENT_ID,
-            },
-        )
+        try:
+            response = http.post(
+                endpoints.token,
+                data={
+                    "grant_type": DEVICE_CODE_GRANT,
+                    "device_code": device["device_code"],
+                    "client_id": CLIENT_ID,
+                },
+            )
+        except (httpx.ConnectError, httpx.TimeoutException, httpx.RemoteProtocolError):
+            # the user may take minutes in the browser: ride out a short network blip
+            failures += 1
+            if failures >= NETWORK_TOLERANCE:
+                raise
+            continue
+        failures = 0
         data = _json(response, "token")
         if response.status_code == 200 and "access_token" in data:
             return with_expiry(data)

@@ -181,3 +181,21 @@ def test_not_logged_in_says_how_to_log_in(sim):
     endpoints = Endpoints.from_address(sim.address)
     with pytest.raises(AuthError, match="sc-login"):
         load_credentials(endpoints, None, [FileTokenStore(token_stores()[0].directory)])
+
+
+def test_polling_rides_out_a_short_network_blip(sim):
+    endpoints = Endpoints.from_address(sim.address)
+    calls = []
+    with httpx.Client() as http:
+        device = request_device_code(http, endpoints)
+
+        def sleep(seconds: float) -> None:
+            calls.append(seconds)
+            if len(calls) == 1:
+                sim.stop()  # the next poll meets a refused connection
+            elif len(calls) == 2:
+                sim.start()
+                approve(device["verification_uri_complete"])
+
+        assert poll_for_token(http, endpoints, device, sleep=sleep)["access_token"]
+    assert len(calls) == 2
