@@ -18,7 +18,7 @@ import pytest
 
 from bridge.errors import BridgeError
 
-AUTOSYNC_POLICY = {"attempts": 3, "base": 0.5, "cap": 2.0}
+AUTOSYNC_POLICY = {"attempts": 2, "base": 0.5, "cap": 2.0}  # the rest is `bridge sync`'s job
 AUTOSYNC_TIMEOUT_S = 10.0  # per request: a session end must not hang on a dead link
 
 

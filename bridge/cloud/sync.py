@@ -132,10 +132,10 @@ class Uploader:
                     return
                 except Unavailable as exc:
                     give_up = attempt >= self.policy.attempts or self._stop.is_set()
+                    if give_up and exc.status is None:  # the service is unreachable: stop all
+                        self._stop.set()
                     self._events.put(_Event(run_id, "retry", at, str(exc), final=give_up))
                     if give_up:
-                        if exc.status is None:  # the service is unreachable: stop all
-                            self._stop.set()
                         return
                     if self._stop.wait(self.policy.delay(attempt, exc.retry_after)):
                         self._events.put(_Event(run_id, "retry", at, str(exc), recorded=True))
