@@ -3,10 +3,18 @@
 The simulator runs in its own process (``bridge cloud-sim --https``), as a real
 service would. Ours: one keep-alive client, a few uploads in parallel, every attempt
 recorded in the outbox. Baseline, in the same script: what HardPy's sync does — for
-every report a new client (new TCP + TLS connection) and a healthcheck before the
-POST. Prints runs/s of both, the ratio (goal >= 20x) and peak memory.
+every report a new client (its TLS set-up, a new TCP + TLS connection) and a
+healthcheck before the POST. Prints runs/s of both, the ratio (goal >= 20x) and peak
+memory.
 
-    .venv/bin/python bench/bench_sync.py [--runs 1000] [--baseline-runs 100] [--http]
+Trust: by default both clients trust the public CA bundle (certifi) plus the
+simulator's CA, as a stand does against a StandCloud whose certificate comes from a
+public CA; a naive client pays for loading that bundle on every report.
+``--private-ca`` trusts only the simulator's one CA (the cheapest possible TLS set-up
+per client, so the smallest ratio); ``--http`` uses plain HTTP.
+
+    .venv/bin/python bench/bench_sync.py [--runs 1000] [--baseline-runs 100]
+                                         [--private-ca | --http] [--parallel 4]
 """
 
 from __future__ import annotations

@@ -393,6 +393,9 @@ def run_cloud_sim(args: argparse.Namespace) -> int:
     )
     try:
         server.serve_forever()
+    except KeyboardInterrupt:  # Ctrl-C is how a simulator is meant to stop
+        pass
     finally:
         server.close()
+    print("StandCloud simulator stopped")
     return 0

@@ -70,6 +70,8 @@ class FileTokenStore:
         return data if isinstance(data, dict) else {}
 
     def _check_permissions(self, fd: int) -> None:
+        if os.name == "nt":  # no POSIX modes: the user profile's ACL protects the file
+            return
         info = os.fstat(fd)
         if hasattr(os, "getuid") and info.st_uid != os.getuid():
             raise AuthError(
