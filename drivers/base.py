@@ -15,13 +15,12 @@ Every driver is built the same way, so the fixture layer can treat them alike:
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from drivers.transport import Transport
-
-_NO_LOCK = contextlib.nullcontext()
 
 
 @dataclass(frozen=True)
@@ -54,8 +53,9 @@ class Driver:
             raise TypeError(f"{type(self).__name__}: unknown option(s) {', '.join(unknown)}")
         self.transport = transport
         self.options = {**self.OPTIONS, **options}
-        #: Context manager held around each transaction (a shared-instrument lock).
-        self.lock: contextlib.AbstractContextManager[Any] = _NO_LOCK
+        #: Context manager held around each transaction: a thread lock by default, a
+        #: cross-process SharedLock when other processes share the instrument.
+        self.lock: contextlib.AbstractContextManager[Any] = threading.RLock()
         self._identity: Identity | None = None
         #: Called with the driver each time it learns who the instrument is.
         self.identity_listeners: list[Callable[[Driver], None]] = []

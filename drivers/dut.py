@@ -22,7 +22,7 @@ import hashlib
 import struct
 import zlib
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NoReturn
 
 from bridge.errors import FirmwareError, InstrumentError
 from drivers.base import Driver, Identity
@@ -83,34 +83,35 @@ class DutConsole(Driver):
     def command(self, line: str) -> list[str]:
         """Send ``line``; return the data lines; raise FirmwareError on ``ERR``."""
         with self.lock:
-            self.transport.write(line)
             try:
-                raw = self.transport.read_line(self.PROMPT)
+                raw = self.transport.query(line, self.PROMPT)
             except InstrumentError:
                 self.transport.flush()  # whatever arrives late must not answer the next one
                 raise
-        lines = raw.removesuffix("\n").split("\n")
-        status = lines.pop()
+        if raw.endswith("\nOK\n"):  # the common case, kept cheap (no banner can precede OK)
+            return raw[:-4].split("\n")
         if "BOOT " in raw:
             self._fail("the DUT reset during the command", line, raw)
+        lines = raw.split("\n")
+        lines.pop()  # what follows the status line's newline: nothing
+        status = lines.pop() if lines else ""
         if status == "OK":
-            return [text.rstrip("\r") for text in lines]
+            return lines
         if status.startswith("ERR "):
             code, _, text = status[4:].partition(" ")
             if code.isdigit():
                 raise FirmwareError(int(code), text, resource=self.transport.resource,
                                     command=line, reply=raw)
         self._fail("malformed reply: no OK/ERR status line before the prompt", line, raw)
-        raise AssertionError  # unreachable
 
     def query(self, line: str) -> str:
         """A command that answers exactly one data line."""
         lines = self.command(line)
-        if len(lines) != 1:
-            self._fail(f"expected one data line, got {len(lines)}", line, "\n".join(lines))
-        return lines[0]
+        if len(lines) == 1:
+            return lines[0]
+        self._fail(f"expected one data line, got {len(lines)}", line, "\n".join(lines))
 
-    def _fail(self, message: str, command: str, reply: str) -> None:
+    def _fail(self, message: str, command: str, reply: str) -> NoReturn:
         self.transport.flush()
         raise InstrumentError(message, resource=self.transport.resource, command=command,
                               reply=reply)
@@ -131,7 +132,6 @@ class DutConsole(Driver):
             return float(reply)
         except ValueError:
             self._fail("ADC reply is not a number", f"ADC? {rail}", reply)
-            raise
 
     def test_point(self, rail: str) -> None:
         """Route ``rail`` to the test point the DMM probes."""

@@ -32,7 +32,7 @@ class Transport(Protocol):
     def read_line(self, terminator: str | None = None) -> str: ...
     def read_bytes(self, count: int) -> bytes: ...
     def write_bytes(self, data: bytes) -> None: ...
-    def query(self, command: str) -> str: ...
+    def query(self, command: str, terminator: str | None = None) -> str: ...
     def flush(self) -> None: ...
     def close(self) -> None: ...
 
@@ -87,6 +87,12 @@ class SerialTransport:
                         f"port not available{waited}: {exc}", resource=resource, command="open"
                     ) from exc
                 sleep(poll_interval)
+        # Bound methods and encoded terminators looked up once: the per-command cost is
+        # what bench/bench_drivers.py compares with raw pyserial.
+        self._write = self._port.write
+        self._read_until = self._port.read_until
+        self._ends: dict[str | None, bytes] = {}
+        self._wterm = write_termination.encode(encoding)
 
     @property
     def timeout(self) -> float:
@@ -117,7 +123,10 @@ class SerialTransport:
 
     def write(self, command: str) -> None:
         self._last_command = command
-        self.write_bytes((command + self.write_termination).encode(self.encoding))
+        try:
+            self._write(command.encode(self.encoding) + self._wterm)
+        except self._errors as exc:
+            self._fail(f"write failed: {exc}", None, exc)
 
     def read_bytes(self, count: int) -> bytes:
         try:
@@ -130,22 +139,39 @@ class SerialTransport:
 
     def read_line(self, terminator: str | None = None) -> str:
         """One reply up to ``terminator`` (default: the read termination), stripped of it."""
-        end = (terminator or self.read_termination).encode(self.encoding)
+        end = self._ends.get(terminator) or self._end(terminator)
         try:
-            raw = self._port.read_until(end)
+            raw = self._read_until(end)
         except self._errors as exc:
             self._fail(f"read failed: {exc}", None, exc)
-        if not raw.endswith(end):
-            what = "no reply" if not raw else f"reply not terminated by {end!r}"
-            self._fail(f"timeout after {self.timeout:g} s: {what}", raw)
-        try:
-            return raw[: -len(end)].decode(self.encoding)
-        except UnicodeDecodeError as exc:
-            self._fail(f"reply is not {self.encoding}", raw, exc)
+        if raw.endswith(end):
+            try:
+                return raw[: -len(end)].decode(self.encoding)
+            except UnicodeDecodeError as exc:
+                self._fail(f"reply is not {self.encoding}", raw, exc)
+        what = "no reply" if not raw else f"reply not terminated by {end!r}"
+        self._fail(f"timeout after {self.timeout:g} s: {what}", raw)
 
-    def query(self, command: str) -> str:
-        self.write(command)
-        return self.read_line()
+    def _end(self, terminator: str | None) -> bytes:
+        end = self._ends[terminator] = (terminator or self.read_termination).encode(self.encoding)
+        return end
+
+    def query(self, command: str, terminator: str | None = None) -> str:
+        """Write ``command``, return the reply up to ``terminator``."""
+        self._last_command = command
+        end = self._ends.get(terminator) or self._end(terminator)
+        try:
+            self._write(command.encode(self.encoding) + self._wterm)
+            raw = self._read_until(end)
+        except self._errors as exc:
+            self._fail(f"I/O failed: {exc}", None, exc)
+        if raw.endswith(end):
+            try:
+                return raw[: -len(end)].decode(self.encoding)
+            except UnicodeDecodeError as exc:
+                self._fail(f"reply is not {self.encoding}", raw, exc)
+        what = "no reply" if not raw else f"reply not terminated by {end!r}"
+        self._fail(f"timeout after {self.timeout:g} s: {what}", raw)
 
     def flush(self) -> None:
         """Drop whatever the device sent that nobody read (after an error, a reset)."""
@@ -275,7 +301,10 @@ class VisaTransport:
         except Exception as exc:
             self._fail(exc)
 
-    def query(self, command: str) -> str:
+    def query(self, command: str, terminator: str | None = None) -> str:
+        if terminator is not None:
+            self.write(command)
+            return self.read_line(terminator)
         self._last_command = command
         try:
             self._write(command)

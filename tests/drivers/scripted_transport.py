@@ -57,9 +57,9 @@ class ScriptedTransport:
         del self._readable[:count]
         return data
 
-    def query(self, command: str) -> str:
+    def query(self, command: str, terminator: str | None = None) -> str:
         self.write(command)
-        return self.read_line()
+        return self.read_line(terminator)
 
     def flush(self) -> None:
         self._readable.clear()
