@@ -179,3 +179,69 @@ def test_an_instrument_that_cannot_open_errors_the_case_and_the_others_close(tmp
     assert case["status"] == "error"
     assert "TCPIP0::nobody.sim::INSTR" in case["assertion_msg"]
     assert supply_left_on(plan) == []
+
+
+def test_every_bad_input_fails_its_case_with_its_error_and_the_supply_ends_off(tmp_path):
+    """One stand session; each case meets one fault. The run records each case as
+    failed with a message naming resource, command and reply."""
+    plan = make_plan(tmp_path, """
+        import pytest
+        from drivers.sim.bench import BENCH
+
+        PSU = "TCPIP0::psu.sim::5025::SOCKET"
+
+        @pytest.fixture(autouse=True)
+        def powered(psu, dut):
+            if not psu.output:
+                power_on(psu, dut)
+
+        @pytest.mark.parametrize("fault", ["silent", "garbage", "truncate", "wrong_eol",
+                                           "reset"])
+        def test_dut_fault(dut, fault):
+            BENCH.inject("slot0", fault)
+            try:
+                dut.version()
+            finally:
+                if fault == "reset":
+                    assert dut.version() == "1.0.0"
+
+        def test_firmware_err(dut):
+            dut.adc("5V0")
+
+        def test_error_queue(psu):
+            psu.current_limit = 5.0
+
+        def test_supply_timeout(psu):
+            BENCH.inject(PSU, "silent")
+            psu.measured_voltage
+
+        def test_supply_garbage(psu):
+            BENCH.inject(PSU, "garbage")
+            psu.measured_voltage
+
+        def test_zz_port_vanishes(dut):
+            BENCH.inject("slot0", "vanish")
+            dut.version()
+    """)
+    result = plan.pytest()
+    assert result.returncode == 1, result.stdout + result.stderr
+    cases = plan.export()["modules"]["test_plan"]["cases"]
+    assert len(cases) == 10
+    expected = {
+        "silent": "no reply", "garbage": "not terminated", "truncate": "not terminated",
+        "wrong_eol": "malformed", "reset": "reset during the command",
+    }
+    for fault, text in expected.items():
+        case = cases[f"test_dut_fault[{fault}]"]
+        assert case["status"] == "failed", case
+        assert text in case["assertion_msg"]
+        assert "resource=dutsim://slot0?channel=1" in case["assertion_msg"]
+        assert "command='VER?'" in case["assertion_msg"] and "reply=" in case["assertion_msg"]
+    assert "FirmwareError: firmware error 3: unknown rail 5V0" in cases["test_firmware_err"][
+        "assertion_msg"]
+    assert "command='CURR 5.000,(@1)'; reply='-100 Command error'" in cases[
+        "test_error_queue"]["assertion_msg"]
+    assert "command='MEAS:VOLT? (@1)'" in cases["test_supply_timeout"]["assertion_msg"]
+    assert "reply=b'\\x8f" in cases["test_supply_garbage"]["assertion_msg"]
+    assert "disconnected" in cases["test_zz_port_vanishes"]["assertion_msg"]
+    assert supply_left_on(plan) == []
