@@ -11,11 +11,11 @@ import time
 from pathlib import Path
 
 import pytest
+from cloud_browser import approve
+from cloud_support import add_run, state_of
 
 from bridge.cli.main import main
 from bridge.store import Store, outbox
-from tests.cloud.browser import approve
-from tests.cloud.conftest import add_run, state_of
 
 BRIDGE = [sys.executable, "-m", "bridge.cli.main"]
 
@@ -216,11 +216,12 @@ def test_cloud_sim_command_prints_address_user_and_key(tmp_path):
 
 
 def test_logout_removes_the_login_from_keyring_and_file(stand, sim, capsys, monkeypatch):
+    from cloud_support import TOKEN, MemoryKeyring
+
     from bridge.cloud import tokens
     from bridge.cloud.urls import Endpoints
-    from tests.cloud.test_tokens import TOKEN, _MemoryKeyring
 
-    backend = _MemoryKeyring()
+    backend = MemoryKeyring()
     monkeypatch.delenv("BRIDGE_TOKEN_STORE")
     monkeypatch.setattr(tokens, "working_keyring", lambda: backend)
     base = Endpoints.from_address(sim.address).base

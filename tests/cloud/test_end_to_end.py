@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.cloud.browser import approve
+from cloud_browser import approve
 
 REPO = Path(__file__).resolve().parents[2]
 

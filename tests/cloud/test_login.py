@@ -6,6 +6,7 @@ import time
 
 import httpx
 import pytest
+from cloud_browser import approve
 
 from bridge.cloud.auth import TokenCredentials, load_credentials
 from bridge.cloud.client import StandCloudClient
@@ -14,7 +15,6 @@ from bridge.cloud.settings import CloudSettings
 from bridge.cloud.tokens import FileTokenStore, token_stores
 from bridge.cloud.urls import Endpoints
 from bridge.errors import AuthError
-from tests.cloud.browser import approve
 
 
 def _login(sim, **poll) -> dict:

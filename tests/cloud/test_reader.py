@@ -8,9 +8,10 @@ import sys
 import time
 from pathlib import Path
 
+from cloud_support import add_run, api_client, uploader
+
 from bridge.cloud.reader import StandCloudReader
 from bridge.store import outbox
-from tests.cloud.conftest import add_run, api_client, uploader
 
 
 def test_reader_lists_filters_and_fetches_runs_and_duts(sim, store):

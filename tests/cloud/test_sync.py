@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import threading
 
+from cloud_support import add_run, api_client, state_of, uploader
+
 from bridge.cloud.sim import SimServer
 from bridge.store import outbox
-from tests.cloud.conftest import add_run, api_client, state_of, uploader
 
 
 def _final_sync_puts_each_run_on_the_server_once(sim: SimServer, store, run_ids) -> None:
@@ -191,7 +192,7 @@ def _token_client(sim, token):
 
 
 def test_401_with_an_expired_access_token_refreshes_and_uploads_once(sim, store):
-    from tests.cloud.browser import device_login
+    from cloud_browser import device_login
 
     runs = [add_run(store, serial=f"SN-{i}") for i in range(8)]
     with _token_client(sim, device_login(sim)) as client:
@@ -204,7 +205,7 @@ def test_401_with_an_expired_access_token_refreshes_and_uploads_once(sim, store)
 
 
 def test_revoked_refresh_token_stops_the_sync_until_sc_login(sim, store):
-    from tests.cloud.browser import device_login
+    from cloud_browser import device_login
 
     run_id = add_run(store)
     with _token_client(sim, device_login(sim)) as client:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from cloud_browser import approve
+from cloud_support import FAST, add_run, state_of
 
 from bridge.cloud.auth import ApiKeyCredentials, TokenCredentials
 from bridge.cloud.client import StandCloudClient
@@ -18,8 +20,6 @@ from bridge.cloud.tokens import token_stores
 from bridge.cloud.urls import Endpoints
 from bridge.config import StandCloudSection
 from bridge.errors import TLSError
-from tests.cloud.browser import approve
-from tests.cloud.conftest import FAST, add_run, state_of
 
 
 @pytest.fixture

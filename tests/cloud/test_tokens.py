@@ -6,12 +6,11 @@ import os
 import stat
 
 import pytest
+from cloud_support import TOKEN, MemoryKeyring
 
 from bridge.cloud import tokens
 from bridge.cloud.tokens import FileTokenStore, KeyringTokenStore, token_stores
 from bridge.errors import AuthError
-
-TOKEN = {"access_token": "a", "refresh_token": "r", "expires_at": 1.0}
 
 
 def _mode(path) -> int:
@@ -63,28 +62,8 @@ def test_delete_removes_the_address_and_the_empty_file(tmp_path):
     assert not store.delete("https://b")
 
 
-class _MemoryKeyring:
-    priority = 5
-
-    def __init__(self) -> None:
-        self.data: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, user: str) -> str | None:
-        return self.data.get((service, user))
-
-    def set_password(self, service: str, user: str, value: str) -> None:
-        self.data[(service, user)] = value
-
-    def delete_password(self, service: str, user: str) -> None:
-        import keyring.errors
-
-        if (service, user) not in self.data:
-            raise keyring.errors.PasswordDeleteError("missing")
-        del self.data[(service, user)]
-
-
 def test_a_working_keyring_is_preferred_and_the_file_is_the_fallback(monkeypatch):
-    backend = _MemoryKeyring()
+    backend = MemoryKeyring()
     monkeypatch.delenv("BRIDGE_TOKEN_STORE")
     monkeypatch.setattr(tokens, "working_keyring", lambda: backend)
     stores = token_stores()
