@@ -150,24 +150,16 @@ def _utf8() -> bool:
 
 
 def _print_qr(link: str) -> None:
-    """The link as a QR code, two modules per character cell, dark on light."""
+    """The link as a QR code, dark on light, for a phone at the stand."""
     if not _utf8():
         return
-    import segno
     from rich.console import Console
     from rich.text import Text
 
-    matrix = [list(row) for row in segno.make(link, error="l").matrix]
-    width = len(matrix[0]) + 4
-    rows = [[0] * width, [0] * width] + [[0, 0, *r, 0, 0] for r in matrix]
-    rows += [[0] * width, [0] * width] + ([[0] * width] if len(rows) % 2 else [])
-    glyph = {(0, 0): " ", (1, 0): "▀", (0, 1): "▄", (1, 1): "█"}
-    lines = [
-        "".join(glyph[(t, b)] for t, b in zip(top, bottom, strict=True))
-        for top, bottom in zip(rows[::2], rows[1::2], strict=True)
-    ]
+    from bridge.cloud.qr import qr_lines
+
     console = Console(soft_wrap=True, highlight=False)
-    for line in lines:
+    for line in qr_lines(link):
         console.print(Text(line, style="black on white"))
 
 

@@ -231,3 +231,12 @@ def test_logout_removes_the_login_from_keyring_and_file(stand, sim, capsys, monk
     assert _run(stand, "sc-logout") == 0
     assert "keyring" in capsys.readouterr().out
     assert not backend.data and not file_store.path.exists()
+
+
+def test_qr_code_of_the_link_is_square_with_finder_patterns():
+    from bridge.cloud.qr import qr_lines
+
+    lines = qr_lines("https://sc.example/auth/device?user_code=ABCD-EFGH")
+    assert len({len(line) for line in lines}) == 1
+    assert lines[1].strip().startswith("█▀▀▀▀▀█") and lines[1].rstrip().endswith("█▀▀▀▀▀█")
+    assert len(lines) * 2 in (len(lines[0]), len(lines[0]) + 1)  # square in modules
