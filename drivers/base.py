@@ -152,14 +152,3 @@ class Driver:
         finally:
             self.close()
 
-
-def with_lock(method: Callable[..., Any]) -> Callable[..., Any]:
-    """Run ``method`` as one transaction under the driver's lock."""
-
-    def locked(self: Driver, *args: Any, **kwargs: Any) -> Any:
-        with self.lock:
-            return method(self, *args, **kwargs)
-
-    locked.__name__ = method.__name__
-    locked.__doc__ = method.__doc__
-    return locked
