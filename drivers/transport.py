@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from typing import NoReturn, Protocol, runtime_checkable
 
-from bridge.errors import BridgeError, InstrumentError
+from bridge.errors import InstrumentError
 
 
 @runtime_checkable
@@ -206,18 +206,16 @@ class VisaTransport:
         encoding: str = "ascii",
     ):
         import pyvisa
-        from pyvisa import rname
 
         self.resource = resource
         self.backend = backend
         self._last_command: str | None = None
         self._pyvisa = pyvisa
         try:
-            rname.parse_resource_name(resource)
-        except rname.InvalidResourceName as exc:
-            raise InstrumentError(
-                "not a VISA resource string", resource=resource, command="open", reply=str(exc)
-            ) from None
+            self.check_resource(resource)
+        except ValueError as exc:
+            message, _, why = str(exc).partition(": ")
+            raise InstrumentError(message, resource=resource, command="open", reply=why) from None
         try:
             manager = pyvisa.ResourceManager(backend)
             self._res = manager.open_resource(
@@ -264,8 +262,11 @@ class VisaTransport:
         return self._pyvisa.__version__
 
     def _fail(self, exc: Exception, reply: str | bytes | None = None) -> NoReturn:
-        if isinstance(exc, BridgeError):  # a simulator already said exactly what is wrong
-            raise exc
+        if isinstance(exc, InstrumentError):  # the simulator said exactly what is wrong
+            raise InstrumentError(
+                str(exc).partition("; resource=")[0], resource=self.resource,
+                command=exc.command or self._last_command, reply=exc.reply,
+            ) from exc
         timeout = getattr(exc, "error_code", None) == self._pyvisa.constants.VI_ERROR_TMO
         message = f"timeout after {self.timeout:g} s: no reply" if timeout else str(exc)
         raise InstrumentError(
