@@ -170,6 +170,10 @@ class InstrumentsPlugin:
                 from drivers.sim.interleave import InterleaveChecker
 
                 checker = self.checkers[name] = InterleaveChecker(self.lock_dir / f"{name}.probe")
+                if "::" in spec.resource:  # a simulated VISA instrument: it witnesses commands
+                    from drivers.sim.bench import BENCH
+
+                    BENCH.watch(spec.resource, checker)
             lock = SharedLock(self.lock_dir / f"{name}.lock", checker)
         driver = spec.driver_cls.open(spec.resource, lock=lock, **options)
         self.opened[name] = driver
@@ -235,7 +239,8 @@ class InstrumentsPlugin:
     def _write_checker_stats(self) -> None:
         for name, checker in self.checkers.items():
             stats = {"instrument": name, "worker": self.worker, "slot": self.slot_name,
-                     "transactions": checker.transactions, "violations": checker.violations}
+                     "transactions": checker.transactions, "violations": checker.violations,
+                     "commands": checker.commands, "unguarded": checker.unguarded}
             path = self.lock_dir / f"{name}.{self.worker or 'main'}.{os.getpid()}.json"
             path.write_text(json.dumps(stats), encoding="utf-8")
 

@@ -58,6 +58,9 @@ class CoupledDevice(Device):
 
     def _match(self, query: bytes) -> Any:
         bench = self.bench
+        witness = bench.witnesses.get(self.resource_name)
+        if witness is not None:
+            witness.note_command(query)
         fault = bench.take_fault(self.resource_name)
         response = bench.live_answer(self, query)
         if response is None:
@@ -115,6 +118,8 @@ class SimBench:
         self.unplugged: dict[str, float] = {}  # DUT name → virtual time it appears
         self._faults: dict[str, deque[tuple[str, float]]] = defaultdict(deque)
         self.faults_played: list[tuple[str, str]] = []
+        #: Canonical resource → who is told of every command it receives.
+        self.witnesses: dict[str, Any] = {}
         if self._lib is not None:
             self._lib.devices = get_devices(self.yaml_path(), False)
             self._couple(self._lib)
@@ -194,6 +199,10 @@ class SimBench:
             volts = self.probe()
             return f"{volts + self.noise(0.0002) * bool(volts):+.8E}".encode()
         return None
+
+    def watch(self, resource: str, witness: Any) -> None:
+        """Report every command ``resource`` receives to ``witness.note_command``."""
+        self.witnesses[rname.to_canonical_name(resource)] = witness
 
     # -- faults -----------------------------------------------------------------------
 

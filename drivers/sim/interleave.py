@@ -2,16 +2,21 @@
 
 In ``--stand sim`` each pytest-xdist worker has its own simulated supply (the
 simulator lives in the process), so the simulator alone cannot see two workers
-talking to "the same" instrument. This checker can: around every transaction on a
-shared instrument it takes a *non-blocking* ``flock`` on a probe file named after
-the instrument. If the probe is already held, another process is inside a
-transaction on that instrument at this very moment: an interleaving, counted in a
-file every process appends to. With the stand's lock working the count stays 0;
-without it, overlapping transactions are caught (tests show both).
+talking to "the same" instrument. Two checks together can:
 
-What this proves: no two processes were inside a transaction on the same shared
-instrument at the same time. It does not prove the commands inside one transaction
-are right — protocol tests do that.
+1. around every transaction on a shared instrument, this checker takes a
+   *non-blocking* ``flock`` on a probe file named after the instrument. If the probe
+   is already held, another process is inside a transaction on that instrument at
+   this very moment: an overlap, counted in a file every process appends to;
+2. the simulated instrument reports every command it receives
+   (:meth:`note_command`); one that arrives outside a transaction (a driver path
+   that bypassed the lock) is counted too.
+
+With the stand's lock working both counts stay 0; tests show each count catches
+what it is meant to. What this proves: every command reached the simulated shared
+instrument inside a transaction, and no two processes were inside a transaction on
+it at once. It says nothing about whether the commands were the right ones —
+protocol tests do that.
 """
 
 from __future__ import annotations
@@ -22,38 +27,53 @@ from pathlib import Path
 
 
 class InterleaveChecker:
-    """Begin/end observer for :class:`drivers.lock.SharedLock`."""
+    """Begin/end observer for :class:`drivers.lock.SharedLock`, and command witness."""
 
     def __init__(self, path: Path | str):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.violations_path = self.path.with_suffix(".violations")
         self.transactions = 0
-        self.violations = 0
+        self.violations = 0  # overlapping transactions seen by this process
+        self.unguarded = 0  # commands the simulator received outside a transaction
+        self.commands = 0
+        self.inside = False
         self._fd: int | None = None
 
     def begin(self) -> None:
         self.transactions += 1
+        self.inside = True
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(fd)
             self.violations += 1
-            with open(self.violations_path, "a", encoding="ascii") as log:
-                log.write(f"{os.getpid()}\n")
+            self._log("overlap")
             return
         self._fd = fd
 
     def end(self) -> None:
+        self.inside = False
         if self._fd is not None:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
             self._fd = None
 
+    def note_command(self, command: bytes) -> None:
+        """Called by the simulated instrument for every command it receives."""
+        self.commands += 1
+        if not self.inside:
+            self.unguarded += 1
+            self._log(f"unguarded {command!r}")
+
+    def _log(self, what: str) -> None:
+        with open(self.violations_path, "a", encoding="ascii") as log:
+            log.write(f"{os.getpid()} {what}\n")
+
     def total_violations(self) -> int:
-        """Violations seen by every process that used this probe file."""
+        """Violations of both kinds seen by every process that used this probe file."""
         try:
-            return len(self.violations_path.read_text(encoding="ascii").split())
+            return len(self.violations_path.read_text(encoding="ascii").splitlines())
         except FileNotFoundError:
             return 0

@@ -58,4 +58,6 @@ def test_two_slots_store_two_runs_with_their_own_duts_and_never_interleave(hil):
     assert shared == {"psu", "dmm"}  # the DUT is per slot, not shared
     assert sum(s["transactions"] for s in stats) > 20
     assert sum(s["violations"] for s in stats) == 0
+    assert sum(s["commands"] for s in stats) >= sum(s["transactions"] for s in stats)
+    assert sum(s["unguarded"] for s in stats) == 0  # every command arrived inside a transaction
     assert not (hil.root / ".bridge" / "locks" / "psu.violations").exists()

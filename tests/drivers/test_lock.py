@@ -73,3 +73,18 @@ def test_lock_serialises_threads_with_their_own_lock_objects(tmp_path):
         assert not entered.wait(0.05)
     thread.join(5)
     assert entered.is_set()
+
+
+def test_the_simulator_counts_commands_that_bypass_the_lock(tmp_path, bench, sim_backend):
+    from drivers.psu import ScpiPowerSupply
+
+    checker = InterleaveChecker(tmp_path / "psu.probe")
+    bench.watch(ScpiPowerSupply.SIM_RESOURCE, checker)
+    lock = SharedLock(tmp_path / "psu.lock", checker)
+    with ScpiPowerSupply.open(ScpiPowerSupply.SIM_RESOURCE, lock=lock,
+                              **ScpiPowerSupply.sim_options()) as psu:
+        psu.voltage = 5.0  # VOLT + SYST:ERR?, one transaction
+        assert (checker.commands, checker.unguarded) == (3, 0)  # with *IDN? at open
+        psu.transport.write("OUTP 1,(@1)")  # around the driver's lock
+        assert checker.unguarded == 1
+    assert checker.total_violations() == 1
