@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from typing import Any, ClassVar
 
 from drivers.scpi import ScpiInstrument, control, measurement, on_off
 from drivers.sim import PSU_RESOURCE
@@ -18,6 +19,7 @@ class ScpiPowerSupply(ScpiInstrument):
     """
 
     SIM_RESOURCE = PSU_RESOURCE
+    OPTIONS: ClassVar[dict[str, Any]] = {**ScpiInstrument.OPTIONS, "channel": 1}
 
     voltage = control("VOLT? (@{ch})", "VOLT {value:.3f},(@{ch})",
                       "Set voltage of the channel, volts.", limits=(0.0, 60.0))

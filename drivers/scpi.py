@@ -106,7 +106,6 @@ class ScpiInstrument(Driver):
         "write_termination": "\n",
         "read_termination": "\n",
         "check_errors": True,
-        "channel": 1,
     }
     TRANSPORT_OPTIONS = ("backend", "timeout", "write_termination", "read_termination")
     #: Query of the error queue and the reply that means "empty".
@@ -114,7 +113,8 @@ class ScpiInstrument(Driver):
 
     def __init__(self, transport: Transport, **options: Any):
         super().__init__(transport, **options)
-        self.channel = self.options["channel"]
+        #: Channel the ``{ch}`` of commands stands for (drivers with channels set it).
+        self.channel = self.options.get("channel")
         self.check_errors = bool(self.options["check_errors"])
 
     @classmethod
@@ -149,7 +149,8 @@ class ScpiInstrument(Driver):
         """Read ``SYST:ERR?`` until empty; raise the first error, naming ``command``."""
         errors = []
         for _ in range(20):  # a queue that never empties is itself an error
-            reply = self.transport.query(self.ERROR_QUERY)
+            with self.lock:
+                reply = self.transport.query(self.ERROR_QUERY)
             code, _, text = reply.partition(",")
             try:
                 if int(code) == 0:
