@@ -104,6 +104,14 @@ def test_misconfigured_instrument_fails_at_start_naming_the_key(tmp_path, sectio
     assert "hardpy.toml" in result.stderr
 
 
+def test_slot_naming_an_unknown_instrument_fails_at_start(tmp_path):
+    plan = make_plan(tmp_path, "def test_x(): pass\n",
+                     extra='\n[slots.a]\nscope = { channel = 2 }\n')
+    result = plan.pytest()
+    assert result.returncode == 4
+    assert "slots.a.scope" in result.stderr and "no such instrument" in result.stderr
+
+
 def test_unparsable_resource_on_the_real_stand_fails_at_start(tmp_path):
     plan = make_plan(tmp_path, "def test_x(): pass\n", mode="real",
                      extra='\n[instruments.scope]\ndriver = "drivers.dmm.ScpiMultimeter"\n'
