@@ -241,7 +241,7 @@ class InstrumentsPlugin:
             stats = {"instrument": name, "worker": self.worker, "slot": self.slot_name,
                      "transactions": checker.transactions, "violations": checker.violations,
                      "commands": checker.commands, "unguarded": checker.unguarded}
-            path = self.lock_dir / f"{name}.{self.worker or 'main'}.{os.getpid()}.json"
+            path = self.lock_dir / f"{name}.{self.worker or 'main'}.json"  # last run's
             path.write_text(json.dumps(stats), encoding="utf-8")
 
 
