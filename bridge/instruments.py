@@ -133,7 +133,10 @@ class InstrumentsPlugin:
         try:
             driver_cls.check_resource(resource)
         except ValueError as exc:
-            raise self._error(str(exc), f"{base}.resource") from None
+            where = ("sim_resource" if self.mode == "sim" and sim_resource else "resource")
+            key = (f"slots.{self.slot_name}.{name}.{where}" if where in overrides
+                   else f"{base}.{where}")
+            raise self._error(str(exc), key) from None
         shared = self.slot_name is not None and "resource" not in overrides \
             and "sim_resource" not in overrides
         return InstrumentSpec(name, driver_cls, resource, options, shared)
