@@ -266,30 +266,3 @@ def _fixture(plugin: InstrumentsPlugin, name: str) -> Any:
 
     instrument.__doc__ = f"The stand's {name!r} instrument (from [instruments.{name}])."
     return pytest.fixture(scope="session", name=name)(instrument)
-
-
-def stand_has_slots(config: pytest.Config) -> bool:
-    """True when the stand config of this run declares ``[slots]``.
-
-    For the pytest-xdist controller, which the core plugin leaves alone: with slots,
-    every worker must run the whole plan on its own slot (``--dist each``).
-    """
-    from pathlib import Path
-
-    from bridge.config import CONFIG_NAME, load_config
-
-    given = config.getoption("bridge_config", None)
-    candidates = [Path(given)] if given else []
-    for arg in config.args:
-        path = Path(str(arg).split("::", 1)[0])
-        if not path.is_absolute():
-            path = config.invocation_params.dir / path
-        candidates.append((path if path.is_dir() else path.parent) / CONFIG_NAME)
-    candidates.append(config.invocation_params.dir / CONFIG_NAME)
-    for candidate in candidates:
-        if candidate.is_file():
-            try:
-                return bool(load_config(candidate).model.slots)
-            except Exception:  # a broken config is reported by the core plugin
-                return False
-    return False

@@ -78,6 +78,9 @@ def pytest_configure(config: pytest.Config) -> None:
     is_xdist_controller = (not hasattr(config, "workerinput")
                            and config.getoption("numprocesses", None) not in (None, 0))
     if is_xdist_controller:
+        if stand.model.slots and config.option.dist in ("no", "load"):
+            # A stand with DUT slots: every worker runs the whole plan on its own slot.
+            config.option.dist = "each"
         config.pluginmanager.register(ControllerNote(stand), "bridge-controller")
         return
     plugin = BridgePlugin(stand, config)
