@@ -74,8 +74,10 @@ def list_command(args: argparse.Namespace) -> int:
 
 
 def show_command(args: argparse.Namespace) -> int:
+    from rich import box
     from rich.console import Console
-    from rich.table import Table
+    from rich.markup import escape
+    from rich.table import Column, Table
 
     from bridge.cli.main import open_store
     from bridge.store.queries import case_rows, resolve_run
@@ -100,18 +102,26 @@ def show_command(args: argparse.Namespace) -> int:
                           item["serial_number"] or "", item["revision"] or "",
                           item["comment"] or "")
         console.print(table)
-    table = Table("case", "attempt", "status", "measurement", "value", "limits", "verdict",
-                  title="cases")
+    modules = {module_id: module["name"] for module_id, module in report["modules"].items()}
+    table = Table(Column("case", ratio=3), Column("status", no_wrap=True),
+                  Column("measurement", ratio=2), Column("value", no_wrap=True),
+                  Column("limits", no_wrap=True), Column("verdict", no_wrap=True),
+                  title="cases", box=box.SIMPLE_HEAD, expand=True)
+    module_id = None
     for case in cases:
-        label = f"{case['module_id']}::{case['case_id']}"
+        if case["module_id"] != module_id:
+            module_id = case["module_id"]
+            table.add_row(f"[bold]{escape(modules.get(module_id, module_id))}[/]")
+        status = _status(case["status"])
+        if case["attempt"] > 1:
+            status += f" (attempt {case['attempt']})"
         first = True
         for m in case["measurements"] or [None]:
-            cells = _measurement_cells(m)
-            table.add_row(label if first else "", str(case["attempt"]) if first else "",
-                          _status(case["status"]) if first else "", *cells)
+            table.add_row(escape(case["name"]) if first else "", status if first else "",
+                          *_measurement_cells(m))
             first = False
         if case["assertion_msg"] and case["status"] != "passed":
-            table.add_row("", "", "", f"[dim]{case['assertion_msg'][:200]}[/]", "", "", "")
+            table.add_row("", "", f"[dim]{escape(case['assertion_msg'][:200])}[/]")
     console.print(table)
     return 0
 
@@ -126,6 +136,7 @@ def _measurement_cells(m: dict[str, Any] | None) -> tuple[str, str, str, str]:
         limits = f"{m['operation']} {m['comparison_value']}"
     else:
         limits = f"{m['operation']} [{m['lower_limit']}, {m['upper_limit']}]"
+    limits = limits.replace("[", r"\[")  # literal brackets, not rich markup
     verdict = {None: "", 1: "[green]pass[/]", 0: "[red]FAIL[/]"}[m["result"]]
     return (m["name"] or "", value, limits, verdict)
 
