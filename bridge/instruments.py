@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from bridge.errors import ConfigError, NotInRunError
+from bridge.errors import ConfigError, InstrumentError, NotInRunError
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -217,14 +217,18 @@ class InstrumentsPlugin:
             driver.close()
 
     def close_all(self) -> None:
-        errors = []
+        """Close every instrument even if some fail; report every failure."""
+        errors: list[tuple[str, Exception]] = []
         for name in list(self.opened):
             try:
                 self.close(name)
             except Exception as exc:
-                errors.append(exc)
+                errors.append((name, exc))
+        if len(errors) == 1:
+            raise errors[0][1]
         if errors:
-            raise errors[0]
+            details = "; ".join(f"{name}: {exc}" for name, exc in errors)
+            raise InstrumentError(f"{len(errors)} instruments failed to close: {details}")
 
     # -- hooks ------------------------------------------------------------------------
 

@@ -115,7 +115,7 @@ class RunRecorder:
         """Write run-level changes now (e.g. before reading the report back)."""
         changed, instruments = self._take_changes()
         if changed or instruments:
-            self.writer.save_case(None, None, (), changed, instruments)
+            self.writer.save_case(None, None, [], changed, instruments)
 
     # -- cases ------------------------------------------------------------------------
 

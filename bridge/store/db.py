@@ -20,6 +20,7 @@ from bridge.errors import StoreError
 from bridge.store.schema import LATEST_VERSION, MIGRATIONS
 
 BUSY_TIMEOUT_S = 60.0
+PAGE_SIZE = 2048
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
@@ -59,6 +60,10 @@ class Store:
                 f"up to {LATEST_VERSION}); upgrade stand-bridge to read it",
                 path=self.path,
             )
+        if version == 0:
+            # Small pages: each case commit appends whole pages to the WAL, and a
+            # case's rows fill a fraction of one; 2 KiB measured ~25% cheaper than 4 KiB.
+            self.conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
         self.conn.execute("PRAGMA journal_mode = WAL")
         self.conn.execute("PRAGMA synchronous = NORMAL")
         # Checkpoints (the only fsyncs under WAL + NORMAL) every ~16 MB, not every 4 MB.

@@ -69,7 +69,7 @@ class RunWriter:
         case: Mapping[str, Any] | None,
         measurements: Iterable[tuple],
         run_fields: Mapping[str, Any],
-        instruments: Iterable[Mapping[str, Any]],
+        instruments: list[Mapping[str, Any]],
     ) -> None:
         """Land a finished case with everything it changed, atomically.
 
@@ -95,7 +95,7 @@ class RunWriter:
                 conn.executemany(_MEASUREMENT_SQL, [(row, *m) for m in measurements])
 
     def finish(self, status: str, stopped: float, run_fields: Mapping[str, Any],
-               instruments: Iterable[Mapping[str, Any]]) -> None:
+               instruments: list[Mapping[str, Any]]) -> None:
         """Close the run and queue it for StandCloud, in one transaction."""
         with self.store.write() as conn:
             self._run_fields(conn, run_fields)
@@ -112,7 +112,9 @@ class RunWriter:
         conn.execute(f"UPDATE runs SET {assignments} WHERE id = ?",
                      [*(_column(value) for value in fields.values()), self.run_id])
 
-    def _instruments(self, conn: Any, instruments: Iterable[Mapping[str, Any]]) -> None:
+    def _instruments(self, conn: Any, instruments: list[Mapping[str, Any]]) -> None:
+        if not instruments:
+            return
         conn.executemany(
             "INSERT INTO instruments (run_id, position, name, revision, serial_number,"
             " part_number, number, comment, info) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
