@@ -13,8 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	cd hil && ../$(BIN)/pytest --stand sim -q -p no:cacheprovider; status=$$?; \
-	  ../$(BIN)/bridge show last; exit $$status
+	$(BIN)/python hil/demo.py
 
 test: $(STAMP)
 	$(BIN)/ruff check bridge drivers tests hil bench
