@@ -103,10 +103,10 @@ def show_command(args: argparse.Namespace) -> int:
                           item["comment"] or "")
         console.print(table)
     modules = {module_id: module["name"] for module_id, module in report["modules"].items()}
-    table = Table(Column("case", ratio=3, min_width=12), Column("status", no_wrap=True),
-                  Column("measurement", ratio=2, min_width=12), Column("value", no_wrap=True),
+    table = Table(Column("case", min_width=12), Column("status", no_wrap=True),
+                  Column("measurement", min_width=12), Column("value", no_wrap=True),
                   Column("limits", no_wrap=True), Column("verdict", no_wrap=True),
-                  title="cases", box=box.SIMPLE_HEAD, expand=True)
+                  title="cases", box=box.SIMPLE_HEAD)
     module_id = None
     for case in cases:
         if case["module_id"] != module_id:
