@@ -23,24 +23,30 @@ class Plan:
         path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
         return path
 
+    @staticmethod
+    def env() -> dict[str, str]:
+        # Not inherited: the outer run's xdist worker id would pick a slot in the inner.
+        return {**{k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")},
+                "PYTHONDONTWRITEBYTECODE": "1", "COLUMNS": "160"}
+
     def pytest(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *args],
-            cwd=self.root, capture_output=True, text=True, timeout=timeout,
-            env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
-        )
+            cwd=self.root, capture_output=True, text=True, timeout=timeout, env=self.env())
 
     def bridge(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "bridge.cli.main", *args], cwd=self.root,
-            capture_output=True, text=True, timeout=timeout,
-            env={**os.environ, "COLUMNS": "160"},
-        )
+        return subprocess.run([sys.executable, "-m", "bridge.cli.main", *args], cwd=self.root,
+                              capture_output=True, text=True, timeout=timeout, env=self.env())
 
     def export(self, run: str = "last") -> dict:
         result = self.bridge("export", run)
         assert result.returncode == 0, result.stderr
         return json.loads(result.stdout)
+
+    def run_ids(self) -> list[str]:
+        result = self.bridge("runs", "--json")
+        assert result.returncode == 0, result.stderr
+        return [json.loads(line)["id"] for line in result.stdout.splitlines() if line.strip()]
 
     @property
     def store_path(self) -> Path:

@@ -34,7 +34,7 @@ def _finished_cases(path) -> int:
 def test_kill_9_mid_run_keeps_every_finished_case_and_marks_the_run_interrupted(plan):
     plan.write("test_slow.py", SLOW_PLAN)
     process = subprocess.Popen([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-                               cwd=plan.root, stdout=subprocess.DEVNULL,
+                               cwd=plan.root, env=plan.env(), stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while _finished_cases(plan.store_path) < 50 and time.monotonic() < deadline:
@@ -77,7 +77,7 @@ def test_eight_pytest_processes_share_one_store_without_lock_errors(plan, new_pl
         stand.write("test_writer.py", WRITER_PLAN)
         processes.append(subprocess.Popen(
             [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=stand.root,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+            env=stand.env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
     outputs = [p.communicate(timeout=300)[0] for p in processes]
     for process, output in zip(processes, outputs, strict=True):
         assert process.returncode == 0, output

@@ -6,7 +6,7 @@ import json
 import textwrap
 
 import pytest
-from stand_plan import StandPlan
+from plan_support import Plan
 
 INSTRUMENTS = """
     [instruments.psu]
@@ -50,7 +50,7 @@ def source(tests: str) -> str:
 
 def make_plan(tmp_path, tests: str, *, dut_extra: str = "", extra: str = "",
               mode: str = "sim"):
-    plan = StandPlan(tmp_path / "plan")
+    plan = Plan(tmp_path / "plan")
     plan.write("hardpy.toml", f'title = "fixtures"\n[stand]\nmode = "{mode}"\n'
                + INSTRUMENTS.format(dut_extra=dut_extra) + extra)
     plan.write("conftest.py", CONFTEST)

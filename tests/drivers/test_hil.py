@@ -7,16 +7,16 @@ import shutil
 from pathlib import Path
 
 import pytest
-from stand_plan import StandPlan
+from plan_support import Plan
 
 HIL = Path(__file__).resolve().parents[2] / "hil"
 
 
 @pytest.fixture
-def hil(tmp_path) -> StandPlan:
+def hil(tmp_path) -> Plan:
     target = tmp_path / "hil"
     shutil.copytree(HIL, target, ignore=shutil.ignore_patterns(".bridge", "__pycache__"))
-    return StandPlan(target)
+    return Plan(target)
 
 
 def test_hil_on_the_simulated_stand_stores_identities_and_judged_measurements(hil):
