@@ -144,6 +144,10 @@ class SerialTransport:
             raw = self._read_until(end)
         except self._errors as exc:
             self._fail(f"read failed: {exc}", None, exc)
+        return self._reply(raw, end)
+
+    def _reply(self, raw: bytes, end: bytes) -> str:
+        """The decoded reply without its terminator, or an error saying what came."""
         if raw.endswith(end):
             try:
                 return raw[: -len(end)].decode(self.encoding)
@@ -165,13 +169,7 @@ class SerialTransport:
             raw = self._read_until(end)
         except self._errors as exc:
             self._fail(f"I/O failed: {exc}", None, exc)
-        if raw.endswith(end):
-            try:
-                return raw[: -len(end)].decode(self.encoding)
-            except UnicodeDecodeError as exc:
-                self._fail(f"reply is not {self.encoding}", raw, exc)
-        what = "no reply" if not raw else f"reply not terminated by {end!r}"
-        self._fail(f"timeout after {self.timeout:g} s: {what}", raw)
+        return self._reply(raw, end)
 
     def flush(self) -> None:
         """Drop whatever the device sent that nobody read (after an error, a reset)."""
