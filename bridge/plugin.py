@@ -189,6 +189,7 @@ class BridgePlugin:
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> None:
         """Start the run once collection succeeded: a plan that cannot load leaves none."""
+        import time
         import uuid
 
         from bridge import api
@@ -200,8 +201,6 @@ class BridgePlugin:
             return
         run_id = str(uuid.uuid4())
         writer = RunWriter(self.store, run_id)
-        import time
-
         writer.start(self.stand.test_plan_name, hardware_id(), time.time(),
                      {"timezone": timezone_name()})
         self.recorder = RunRecorder(writer)
