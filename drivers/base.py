@@ -14,13 +14,15 @@ Every driver is built the same way, so the fixture layer can treat them alike:
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from drivers.transport import Transport
+
+if TYPE_CHECKING:  # drivers.lock needs fcntl, which a Windows stand PC lacks
+    from drivers.lock import TransactionLock
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,7 @@ class Driver:
         self.options = {**self.OPTIONS, **options}
         #: Context manager held around each transaction: a thread lock by default, a
         #: cross-process SharedLock when other processes share the instrument.
-        self.lock: contextlib.AbstractContextManager[Any] = threading.RLock()
+        self.lock: TransactionLock = threading.RLock()
         self._identity: Identity | None = None
         #: Called with the driver each time it learns who the instrument is.
         self.identity_listeners: list[Callable[[Driver], None]] = []
@@ -78,7 +80,7 @@ class Driver:
         cls,
         resource: str,
         *,
-        lock: contextlib.AbstractContextManager[Any] | None = None,
+        lock: TransactionLock | None = None,
         **options: Any,
     ) -> Driver:
         """Open ``resource`` and return the driver; nothing stays open if this fails.

@@ -82,12 +82,33 @@ class DutConsole(Driver):
 
     def command(self, line: str) -> list[str]:
         """Send ``line``; return the data lines; raise FirmwareError on ``ERR``."""
-        with self.lock:
-            try:
-                raw = self.transport.query(line, self.PROMPT)
-            except InstrumentError:
-                self.transport.flush()  # whatever arrives late must not answer the next one
-                raise
+        return self._data_lines(line, self._exchange(line))
+
+    def query(self, line: str) -> str:
+        """A command that answers exactly one data line."""
+        raw = self._exchange(line)
+        data, _, status = raw.partition("\n")
+        if status == "OK\n":  # the common case, kept cheap: one line, then OK
+            return data
+        lines = self._data_lines(line, raw)
+        if len(lines) == 1:
+            return lines[0]
+        self._fail(f"expected one data line, got {len(lines)}", line, "\n".join(lines))
+
+    def _exchange(self, line: str) -> str:
+        """One transaction: ``line`` out, the reply up to the prompt back."""
+        lock = self.lock  # acquire/release: half the cost of `with`, on every command
+        lock.acquire()
+        try:
+            return self.transport.query(line, self.PROMPT)
+        except InstrumentError:
+            self.transport.flush()  # whatever arrives late must not answer the next one
+            raise
+        finally:
+            lock.release()
+
+    def _data_lines(self, line: str, raw: str) -> list[str]:
+        """The data lines of ``raw``, the reply to ``line``, checked against its status."""
         if raw.endswith("\nOK\n"):  # the common case, kept cheap (no banner can precede OK)
             return raw[:-4].split("\n")
         if "BOOT " in raw:
@@ -103,13 +124,6 @@ class DutConsole(Driver):
                 raise FirmwareError(int(code), text, resource=self.transport.resource,
                                     command=line, reply=raw)
         self._fail("malformed reply: no OK/ERR status line before the prompt", line, raw)
-
-    def query(self, line: str) -> str:
-        """A command that answers exactly one data line."""
-        lines = self.command(line)
-        if len(lines) == 1:
-            return lines[0]
-        self._fail(f"expected one data line, got {len(lines)}", line, "\n".join(lines))
 
     def _fail(self, message: str, command: str, reply: str) -> NoReturn:
         self.transport.flush()

@@ -93,6 +93,7 @@ class SerialTransport:
         self._read_until = self._port.read_until
         self._ends: dict[str | None, bytes] = {}
         self._wterm = write_termination.encode(encoding)
+        self._encoded: dict[str, bytes] = {}
 
     @property
     def timeout(self) -> float:
@@ -123,10 +124,22 @@ class SerialTransport:
 
     def write(self, command: str) -> None:
         self._last_command = command
+        data = self._encoded.get(command) or self._encode(command)
         try:
-            self._write(command.encode(self.encoding) + self._wterm)
+            self._write(data)
         except self._errors as exc:
             self._fail(f"write failed: {exc}", None, exc)
+
+    def _encode(self, command: str) -> bytes:
+        """``command`` as terminated bytes; remembered, since a test plan repeats its
+        commands (a bounded memo: commands that carry values vary without end)."""
+        try:
+            data = command.encode(self.encoding) + self._wterm
+        except UnicodeEncodeError as exc:
+            self._fail(f"command is not {self.encoding}", None, exc)
+        if len(self._encoded) < 256:
+            self._encoded[command] = data
+        return data
 
     def read_bytes(self, count: int) -> bytes:
         try:
@@ -164,8 +177,9 @@ class SerialTransport:
         """Write ``command``, return the reply up to ``terminator``."""
         self._last_command = command
         end = self._ends.get(terminator) or self._end(terminator)
+        data = self._encoded.get(command) or self._encode(command)
         try:
-            self._write(command.encode(self.encoding) + self._wterm)
+            self._write(data)
             raw = self._read_until(end)
         except self._errors as exc:
             self._fail(f"I/O failed: {exc}", None, exc)

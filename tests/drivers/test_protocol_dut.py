@@ -50,6 +50,36 @@ def test_reply_without_status_line_is_malformed(expected_protocol):
     assert info.value.reply == "1.0.0\rOK\r"
 
 
+@pytest.mark.parametrize(("reply", "count"), [(b"OK\n> ", 0), (b"1.0.0\nextra\nOK\n> ", 2)])
+def test_query_wants_exactly_one_data_line(expected_protocol, reply, count):
+    with expected_protocol(DutConsole, [(b"VER?\n", reply)]) as dut, \
+            pytest.raises(InstrumentError, match=f"expected one data line, got {count}") as info:
+        dut.version()
+    assert info.value.command == "VER?"
+
+
+def test_query_answered_by_err_raises_firmware_error(expected_protocol):
+    with expected_protocol(DutConsole, [(b"VER?\n", b"ERR 7 busy\n> ")]) as dut, \
+            pytest.raises(FirmwareError) as info:
+        dut.version()
+    assert (info.value.code, info.value.text, info.value.command) == (7, "busy", "VER?")
+
+
+def test_a_shared_lock_is_held_around_each_command_and_released(expected_protocol, tmp_path):
+    from drivers.lock import SharedLock
+    from drivers.sim.interleave import InterleaveChecker
+
+    checker = InterleaveChecker(tmp_path / "dut.probe")
+    script = [(b"VER?\n", b"1.0.0\nOK\n> "), (b"TP 9V\n", b"ERR 3 unknown rail 9V\n> ")]
+    with expected_protocol(DutConsole, script) as dut:
+        dut.lock = SharedLock(tmp_path / "dut.lock", checker)
+        assert dut.version() == "1.0.0"
+        with pytest.raises(FirmwareError):
+            dut.test_point("9V")
+    assert (checker.transactions, checker.violations) == (2, 0)
+    assert dut.lock._depth == 0  # free again after the firmware error
+
+
 def test_reset_waits_for_the_boot_banner(expected_protocol):
     script = [(b"RESET\n", b"BOOT SB-100 bootrom 2.1\nFW 1.0.0\nREADY\n> ")]
     with expected_protocol(DutConsole, script) as dut:

@@ -40,6 +40,20 @@ def test_serial_reply_that_does_not_decode_names_the_bytes():
     assert info.value.reply == b"\xff\xfe\n"
 
 
+def test_serial_command_that_does_not_encode_names_it():
+    port = SerialTransport("loop://", timeout=0.01)
+    with pytest.raises(InstrumentError, match="command is not ascii") as info:
+        port.query("VOLT 5 µV")
+    assert (info.value.resource, info.value.command) == ("loop://", "VOLT 5 µV")
+
+
+def test_serial_commands_that_vary_without_end_are_not_all_remembered():
+    port = SerialTransport("loop://", timeout=0.01)
+    for step in range(1000):
+        assert port.query(f"VOLT {step}") == f"VOLT {step}"
+    assert len(port._encoded) <= 256
+
+
 def test_serial_port_that_does_not_exist_fails_at_once_naming_it():
     with pytest.raises(InstrumentError) as info:
         SerialTransport("/dev/ttyDOES-NOT-EXIST-9")
