@@ -13,12 +13,14 @@ knows about simulators, except that the package of pyserial URL handlers include
 
 from __future__ import annotations
 
-import contextlib
+import logging
 import time
 from collections.abc import Callable
 from typing import NoReturn, Protocol, runtime_checkable
 
 from bridge.errors import InstrumentError
+
+log = logging.getLogger(__name__)
 
 
 @runtime_checkable
@@ -193,8 +195,10 @@ class SerialTransport:
             self._fail(f"flush failed: {exc}", None, exc)
 
     def close(self) -> None:
-        with contextlib.suppress(*self._errors):  # a vanished port is closed enough
+        try:
             self._port.close()
+        except self._errors as exc:  # a vanished port is closed enough; its loss was the error
+            log.warning("%s: port closed with an error (treated as closed): %s", self.resource, exc)
 
 
 class VisaTransport:
@@ -328,12 +332,20 @@ class VisaTransport:
             self._fail(exc)
 
     def flush(self) -> None:
-        # Not every session type supports viClear; then there is nothing to drop.
-        with contextlib.suppress(Exception):
+        """Drop what the instrument has queued (viClear), where the session supports it."""
+        try:
             self._res.clear()
+        except NotImplementedError:  # pyvisa-sim: no viClear, and nothing buffered to drop
+            pass
+        except self._pyvisa.errors.VisaIOError as exc:
+            if exc.error_code != self._pyvisa.constants.VI_ERROR_NSUP_OPER:  # e.g. raw SOCKET
+                self._fail(exc)
 
     def close(self) -> None:
         # Close only our session: the ResourceManager is shared by every resource of
         # this backend in the process, closing it would close the others too.
-        with contextlib.suppress(Exception):
+        try:
             self._res.close()
+        except (self._pyvisa.Error, OSError) as exc:  # a lost session is closed enough
+            log.warning("%s: session closed with an error (treated as closed): %s",
+                        self.resource, exc)
