@@ -20,14 +20,16 @@ _API = (
     "set_process_info", "set_batch_serial_number", "set_user_name", "set_error_code",
     "set_message", "set_case_measurement", "set_case_chart", "set_case_artifact",
     "set_module_artifact", "set_run_artifact", "get_current_report",
-    "get_current_attempt",
+    "get_current_attempt", "get_start_args",
 )  # fmt: skip
 _MODELS = (
     "NumericMeasurement", "StringMeasurement", "Instrument", "SubUnit", "Chart",
     "ChartType", "ComparisonOperation",
 )  # fmt: skip
 _ERRORS = (
-    "BridgeError", "ConfigError", "DuplicateParameterError", "FirmwareError",
+    "BridgeError", "ConfigError", "DuplicateParameterError", "DuplicateFieldError",
+    "DuplicateSerialNumberError", "DuplicatePartNumberError", "DuplicateTestStandNameError",
+    "FirmwareError",
     "InstrumentError", "MeasurementError", "MeasurementFailed", "NotInRunError",
     "StandCloudError", "StoreError",
 )  # fmt: skip

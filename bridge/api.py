@@ -17,12 +17,14 @@ if TYPE_CHECKING:
     from bridge.report_schema import RunReport
 
 _active: RunRecorder | None = None
+_start_args: dict[str, str] = {}
 
 
-def activate(recorder: RunRecorder | None) -> None:
+def activate(recorder: RunRecorder | None, start_args: dict[str, str] | None = None) -> None:
     """Called by the plugin when a run starts (recorder) and ends (None)."""
-    global _active
+    global _active, _start_args
     _active = recorder
+    _start_args = dict(start_args or {})
 
 
 def _run(function: str) -> RunRecorder:
@@ -218,6 +220,12 @@ def set_run_artifact(data: dict[str, Any]) -> None:
 def get_current_attempt() -> int:
     """The attempt number of the running case (1 unless the attempt marker re-ran it)."""
     return _run("get_current_attempt").current_case("get_current_attempt").attempt
+
+
+def get_start_args() -> dict[str, str]:
+    """HardPy's start arguments: ``--hardpy-start-arg key=value`` pairs, values as text."""
+    _run("get_start_args")
+    return dict(_start_args)
 
 
 def get_current_report() -> RunReport:

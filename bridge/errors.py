@@ -63,6 +63,11 @@ class DuplicateParameterError(BridgeError, ValueError):
         super().__init__(f"{field} is already set for this run; it can be set only once")
 
 
+# HardPy's names for the same mistake, so that its plans' pytest.raises(...) hold here.
+DuplicateFieldError = DuplicateSerialNumberError = DuplicatePartNumberError = \
+    DuplicateTestStandNameError = DuplicateParameterError
+
+
 class MeasurementError(BridgeError, ValueError):
     """A measurement that cannot be judged (NaN, infinity, contradictory limits)."""
 

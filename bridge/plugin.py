@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -41,14 +42,27 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--stand", choices=("real", "sim"), default=None,
                     help="run on the real instruments or on their simulators "
                          "(default: [stand] mode of hardpy.toml, else real)")
+    # HardPy's own options, so that its pytest.ini addopts run here unchanged.
+    hardpy = parser.getgroup("hardpy", "HardPy's options, as stand-bridge reads them")
+    hardpy.addoption("--hardpy-tests-name", metavar="NAME", default=None,
+                     help="the test plan's name (default: tests_name of hardpy.toml)")
+    hardpy.addoption("--hardpy-start-arg", metavar="KEY=VALUE", action="append", default=[],
+                     help="a start argument for hardpy.get_start_args() (repeatable)")
+    hardpy.addoption("--sc-address", metavar="ADDRESS", default=None,
+                     help="StandCloud address (default: [stand_cloud] address)")
+    hardpy.addoption("--sc-connection-only", action="store_true", default=False,
+                     help="refuse to start when StandCloud is unreachable")
+    hardpy.addoption("--hardpy-db-url", metavar="URL", default=None,
+                     help="HardPy's CouchDB; ignored: runs go to the SQLite store")
+    hardpy.addoption("--hardpy-clear-database", action="store_true", default=False,
+                     help="ignored: the store keeps every run")
 
 
-def _find_config_file(config: pytest.Config) -> Path | None:
-    given = config.getoption("bridge_config")
+def _find_config_file(config: pytest.Config, given: str | None, args: list[str]) -> Path | None:
     if given:
         return Path(given)
     folders = []
-    for arg in config.args:
+    for arg in args:
         path = Path(str(arg).split("::", 1)[0])
         if not path.is_absolute():
             path = config.invocation_params.dir / path
@@ -61,15 +75,24 @@ def _find_config_file(config: pytest.Config) -> Path | None:
     return None
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
+    """A HardPy plan's conftest imports hardpy: the alias must exist before it loads."""
+    known = early_config.known_args_namespace
+    if known.bridge or _find_config_file(early_config, known.bridge_config,
+                                         known.file_or_dir or []):
+        _alias_hardpy()
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    path = _find_config_file(config)
+    path = _find_config_file(config, config.getoption("bridge_config"), config.args)
     if path is None and not config.getoption("bridge"):
         return
     from bridge.config import load_config
     from bridge.errors import BridgeError
 
     try:
-        stand = load_config(path)
+        stand = _with_command_line(load_config(path), config)
     except BridgeError as exc:
         raise pytest.UsageError(str(exc)) from None
     for text in MARKERS.values():
@@ -99,6 +122,34 @@ def pytest_configure(config: pytest.Config) -> None:
         from bridge.cloud.plugin import CloudPlugin
 
         config.pluginmanager.register(CloudPlugin(stand, config), "bridge-cloud")
+
+
+def _with_command_line(stand: StandConfig, config: pytest.Config) -> StandConfig:
+    """The configuration with HardPy's command-line options applied over the file's."""
+    from bridge.config import StandConfig
+
+    model = stand.model
+    name = config.getoption("hardpy_tests_name")
+    if name:
+        model = model.model_copy(update={"tests_name": name})
+    cloud: dict[str, Any] = {}
+    if config.getoption("sc_address"):
+        cloud["address"] = config.getoption("sc_address")
+    if config.getoption("sc_connection_only"):
+        cloud["connection_only"] = True
+    if cloud:
+        model = model.model_copy(update={"stand_cloud": model.stand_cloud.model_copy(update=cloud)})
+    return StandConfig(model, stand.path)
+
+
+def _start_args(config: pytest.Config) -> dict[str, str]:
+    args = {}
+    for pair in config.getoption("hardpy_start_arg"):
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise pytest.UsageError(f"--hardpy-start-arg takes KEY=VALUE, got {pair!r}")
+        args[key.strip()] = value
+    return args
 
 
 def _alias_hardpy() -> None:
@@ -170,6 +221,9 @@ class BridgePlugin:
         self.config = config
         self.recorder: RunRecorder | None = None
         self.stop_reason: str | None = None
+        self.start_args = _start_args(config)
+        self.post_run: list[Callable[[], object]] = []
+        self.post_run_errors: list[str] = []
         self._outcome: dict[str, Any] = {}
         from bridge.errors import BridgeError
         from bridge.store import Store
@@ -205,7 +259,13 @@ class BridgePlugin:
                      {"timezone": timezone_name()})
         self.recorder = RunRecorder(writer)
         self.config.stash[RUN_ID] = run_id
-        api.activate(self.recorder)
+        api.activate(self.recorder, self.start_args)
+
+    @pytest.fixture(scope="session")
+    def post_run_functions(self) -> list[Callable[[], object]]:
+        """HardPy's list of functions to call once the run is finished and stored
+        (a conftest appends, e.g., its own upload); get_current_report() works there."""
+        return self.post_run
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
@@ -215,7 +275,26 @@ class BridgePlugin:
 
         interrupted = exitstatus == pytest.ExitCode.INTERRUPTED and self.stop_reason is None
         self.recorder.finish("stopped" if interrupted else self.recorder.status())
-        api.activate(None)
+        try:
+            self._call_post_run_functions(session)
+        finally:
+            api.activate(None)
+
+    def _call_post_run_functions(self, session: pytest.Session) -> None:
+        """Call each one even if another fails; a failure fails the session, with its
+        traceback in the summary (the run itself is already stored)."""
+        import traceback
+
+        for function in self.post_run:
+            try:
+                function()
+            except Exception as exc:
+                name = getattr(function, "__qualname__", repr(function))
+                self.post_run_errors.append(
+                    f"post_run_functions: {name} failed: {type(exc).__name__}: {exc}\n"
+                    + "".join(traceback.format_exception(exc)))
+        if self.post_run_errors and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
     def pytest_unconfigure(self) -> None:
         self.store.close()
@@ -228,6 +307,11 @@ class BridgePlugin:
         write(f"run {self.recorder.run_id} stored in {self.store.path}")
         for name in self.stand.ignored_sections:
             write(f"note: [{name}] of {self.stand.path} is HardPy's; stand-bridge ignores it")
+        for option in ("--hardpy-db-url", "--hardpy-clear-database"):
+            if self.config.getoption(option.lstrip("-").replace("-", "_")):
+                write(f"note: {option} is HardPy's (CouchDB); stand-bridge ignores it")
+        for error in self.post_run_errors:
+            write(error, red=True)
         fields = self.recorder.fields
         for column, function in (("dut_part_number", "set_dut_part_number"),
                                  ("stand_name", "set_stand_name")):

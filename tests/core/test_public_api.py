@@ -13,13 +13,16 @@ HARDPY_API = {
     "set_process_info", "set_batch_serial_number", "set_user_name", "set_error_code",
     "set_message", "set_case_measurement", "set_case_chart", "set_case_artifact",
     "set_module_artifact", "set_run_artifact", "get_current_report", "get_current_attempt",
-    "NumericMeasurement", "StringMeasurement", "Instrument", "SubUnit", "Chart",
+    "get_start_args", "NumericMeasurement", "StringMeasurement", "Instrument", "SubUnit", "Chart",
     "ChartType", "ComparisonOperation",
 }
 ERRORS = {
     "BridgeError", "ConfigError", "DuplicateParameterError", "FirmwareError",
     "InstrumentError", "MeasurementError", "MeasurementFailed", "NotInRunError",
     "StandCloudError", "StoreError",
+    # HardPy's names for DuplicateParameterError
+    "DuplicateFieldError", "DuplicateSerialNumberError", "DuplicatePartNumberError",
+    "DuplicateTestStandNameError",
 }
 
 

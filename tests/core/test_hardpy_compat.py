@@ -1,0 +1,101 @@
+"""A HardPy project's own pytest.ini, conftest and options run here unchanged."""
+
+import json
+import socket
+
+
+def _hardpy_project(new_plan, addopts: str):
+    """A HardPy-style project: enabled by pytest.ini (no hardpy.toml), post-run hooks."""
+    project = new_plan("hardpy_project")
+    project.write("pytest.ini", f"[pytest]\naddopts = --hardpy-pt {addopts}\n")
+    project.write("conftest.py", """
+        import json
+        import pytest
+        import hardpy
+
+        def write_summary():
+            report = hardpy.get_current_report()
+            with open("post_run.json", "w") as out:
+                json.dump({"status": report.status, "name": report.name}, out)
+
+        @pytest.fixture(scope="session", autouse=True)
+        def fill_actions_after_test(post_run_functions: list):
+            post_run_functions.append(write_summary)
+            yield
+    """)
+    return project
+
+
+def test_hardpy_options_start_args_and_post_run_functions(new_plan):
+    project = _hardpy_project(
+        new_plan, "--hardpy-db-url http://dev:dev@localhost:5984/ --hardpy-clear-database "
+                  "--hardpy-tests-name Board --hardpy-start-arg test_mode=debug "
+                  "--hardpy-start-arg device_id=DUT-007 --hardpy-start-arg empty=")
+    project.write("test_1.py", """
+        import pytest
+        import hardpy
+
+        def test_with_start_args():
+            assert hardpy.get_start_args() == {
+                "test_mode": "debug", "device_id": "DUT-007", "empty": ""}
+
+        def test_duplicate_serial_number_is_hardpy_s_error():
+            hardpy.set_dut_serial_number("SN1")
+            with pytest.raises(hardpy.DuplicateFieldError):
+                hardpy.set_dut_serial_number("SN2")
+            with pytest.raises(hardpy.DuplicateSerialNumberError):
+                hardpy.set_dut_serial_number("SN3")
+    """)
+    result = project.pytest()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "--hardpy-db-url is HardPy's (CouchDB); stand-bridge ignores it" in result.stdout
+    assert "--hardpy-clear-database is HardPy's" in result.stdout
+    # The post-run function saw the finished run, by the name the option gave it.
+    summary = json.loads((project.root / "post_run.json").read_text())
+    assert summary == {"status": "passed", "name": "Board"}
+    assert project.export()["name"] == "Board"
+
+
+def test_a_failing_post_run_function_fails_the_session_and_the_others_still_run(new_plan):
+    project = _hardpy_project(new_plan, "")
+    project.write("conftest.py", """
+        import pytest
+
+        def broken():
+            raise RuntimeError("upload target is down")
+
+        def after():
+            open("after.txt", "w").write("called")
+
+        @pytest.fixture(scope="session", autouse=True)
+        def hooks(post_run_functions):
+            post_run_functions.extend([broken, after])
+    """)
+    project.write("test_ok.py", "def test_ok():\n    pass\n")
+    result = project.pytest()
+    assert result.returncode == 1, result.stdout
+    assert "post_run_functions: broken failed: RuntimeError: upload target is down" in (
+        result.stdout)
+    assert (project.root / "after.txt").read_text() == "called"
+    assert project.export()["status"] == "passed"  # the run itself stays what it was
+
+
+def test_a_start_arg_without_a_value_is_a_usage_error_naming_it(new_plan):
+    project = _hardpy_project(new_plan, "--hardpy-start-arg device_id")
+    project.write("test_ok.py", "def test_ok():\n    pass\n")
+    result = project.pytest()
+    assert result.returncode == 4
+    assert "--hardpy-start-arg takes KEY=VALUE, got 'device_id'" in result.stderr
+
+
+def test_sc_connection_only_refuses_to_start_when_standcloud_is_unreachable(new_plan):
+    with socket.socket() as probe:  # a loopback port that nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    project = _hardpy_project(
+        new_plan, f"--sc-address https://127.0.0.1:{port} --sc-connection-only")
+    project.write("test_ok.py", "def test_ok():\n    pass\n")
+    result = project.pytest()
+    assert result.returncode != 0
+    assert "StandCloud is not reachable" in result.stdout + result.stderr
+    assert not (project.root / "post_run.json").exists()
