@@ -33,12 +33,14 @@ _ERRORS = (
     "InstrumentError", "MeasurementError", "MeasurementFailed", "NotInRunError",
     "StandCloudError", "StoreError",
 )  # fmt: skip
+_CLOUD = ("StandCloudLoader", "StandCloudConnector", "StandCloudReader", "StandCloudAPIMode")
 _HOME = {
     **dict.fromkeys(_API, "bridge.api"),
     **dict.fromkeys(_MODELS, "bridge.models"),
     **dict.fromkeys(_ERRORS, "bridge.errors"),
+    **dict.fromkeys(_CLOUD, "bridge.cloud.compat"),
 }
-__all__ = [*_API, *_MODELS, *_ERRORS]
+__all__ = [*_API, *_MODELS, *_ERRORS, *_CLOUD]
 
 
 def __getattr__(name: str) -> Any:

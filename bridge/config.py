@@ -102,6 +102,21 @@ class StandConfig:
         return [name for name in IGNORED_HARDPY_SECTIONS if getattr(self.model, name) is not None]
 
 
+_in_use: StandConfig | None = None
+
+
+def use(stand: StandConfig | None) -> None:
+    """Called by the plugin with this session's configuration (None at its end)."""
+    global _in_use
+    _in_use = stand
+
+
+def in_use() -> StandConfig:
+    """This pytest session's configuration, else the hardpy.toml here or above: for
+    code a test plan calls without passing one (HardPy's StandCloudLoader)."""
+    return _in_use if _in_use is not None else load_config(find_config(Path.cwd()))
+
+
 def find_config(start: Path) -> Path | None:
     """The ``hardpy.toml`` in ``start`` or the nearest parent holding one."""
     start = start.resolve()

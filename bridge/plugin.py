@@ -88,13 +88,14 @@ def pytest_configure(config: pytest.Config) -> None:
     path = _find_config_file(config, config.getoption("bridge_config"), config.args)
     if path is None and not config.getoption("bridge"):
         return
-    from bridge.config import load_config
+    from bridge.config import load_config, use
     from bridge.errors import BridgeError
 
     try:
         stand = _with_command_line(load_config(path), config)
     except BridgeError as exc:
         raise pytest.UsageError(str(exc)) from None
+    use(stand)
     for text in MARKERS.values():
         config.addinivalue_line("markers", text)
     _alias_hardpy()
@@ -122,6 +123,12 @@ def pytest_configure(config: pytest.Config) -> None:
         from bridge.cloud.plugin import CloudPlugin
 
         config.pluginmanager.register(CloudPlugin(stand, config), "bridge-cloud")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    stand_config = sys.modules.get("bridge.config")  # imported only if the plugin was active
+    if stand_config is not None:
+        stand_config.use(None)
 
 
 def _with_command_line(stand: StandConfig, config: pytest.Config) -> StandConfig:

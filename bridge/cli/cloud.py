@@ -272,9 +272,9 @@ def _status(store: Any) -> int:
 
 # -- cloud runs / run / duts ------------------------------------------------------------
 def _reader(args: argparse.Namespace) -> Any:
-    from bridge.cloud.reader import StandCloudReader
+    from bridge.cloud.reader import CloudReader
 
-    return StandCloudReader(_client(args))
+    return CloudReader(_client(args))
 
 
 def _table(title: str, rows: list[dict[str, Any]], columns: list[tuple[str, str]]) -> None:

@@ -8,10 +8,10 @@ from bridge.cloud.client import StandCloudClient
 from bridge.errors import StandCloudError
 
 
-class StandCloudReader:
+class CloudReader:
     """``test_run`` and ``tested_dut`` of the stand API.
 
-    >>> reader = StandCloudReader(client)
+    >>> reader = CloudReader(client)
     >>> reader.runs(part_number="PN-1")[0]["status"]
     'PASS'
     """

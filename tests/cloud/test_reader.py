@@ -10,7 +10,7 @@ from pathlib import Path
 
 from cloud_support import add_run, api_client, uploader
 
-from bridge.cloud.reader import StandCloudReader
+from bridge.cloud.reader import CloudReader
 from bridge.store import outbox
 
 
@@ -19,7 +19,7 @@ def test_reader_lists_filters_and_fetches_runs_and_duts(sim, store):
     add_run(store, serial="SN-2", part_number="PN-2", stand="Stand B")
     with api_client(sim) as client:
         uploader(store, client).sync()
-        reader = StandCloudReader(client)
+        reader = CloudReader(client)
         assert len(reader.runs()) == 2
         (only,) = reader.runs(part_number="PN-1")
         assert only["test_run_id"] == first and only["status"] == "PASS"

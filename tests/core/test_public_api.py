@@ -26,8 +26,11 @@ ERRORS = {
 }
 
 
+HARDPY_CLOUD = {"StandCloudLoader", "StandCloudConnector", "StandCloudReader", "StandCloudAPIMode"}
+
+
 def test_public_names_are_exactly_the_intended_ones():
-    assert set(bridge.__all__) == HARDPY_API | ERRORS
+    assert set(bridge.__all__) == HARDPY_API | ERRORS | HARDPY_CLOUD
     for name in bridge.__all__:
         assert getattr(bridge, name) is not None
         assert getattr(bridge, name).__doc__ or name.startswith("set_"), name
