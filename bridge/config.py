@@ -39,6 +39,9 @@ class StandSection(_Strict):
     """How the stand runs: on real instruments or on their simulators."""
 
     mode: Literal["real", "sim"] = "real"
+    #: Seconds between the attempts of an ``attempt(n)`` case (HardPy pauses 1 s), so
+    #: that what failed transiently (a port, a supply settling) gets time to recover.
+    attempt_pause: float = Field(default=1.0, ge=0)
 
 
 class StandCloudSection(_Strict):

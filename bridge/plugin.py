@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -250,7 +251,6 @@ class BridgePlugin:
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> None:
         """Start the run once collection succeeded: a plan that cannot load leaves none."""
-        import time
         import uuid
 
         from bridge import api
@@ -391,6 +391,8 @@ class BridgePlugin:
                 if attempt == attempts:
                     raise
                 recorder.save_attempt("failed", _message_of(exc), final=False)
+            time.sleep(self.stand.model.stand.attempt_pause)
+            recorder.current_case("attempt").start_time = time.time()  # starts after the pause
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):

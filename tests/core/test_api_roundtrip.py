@@ -168,3 +168,12 @@ def test_each_attempt_is_kept_in_the_store(full_run):
         rows = conn.execute("SELECT attempt, status, msg FROM cases "
                             "WHERE case_id = 'test_flaky' ORDER BY attempt").fetchall()
     assert rows == [(1, "failed", '{"msg0":"try 1"}'), (2, "passed", '{"msg0":"try 2"}')]
+
+
+def test_attempts_are_a_pause_apart_as_in_hardpy(full_run):
+    with sqlite3.connect(full_run.store_path) as conn:
+        (first_stop, second_start), = conn.execute(
+            "SELECT MAX(CASE attempt WHEN 1 THEN stop_time END),"
+            " MAX(CASE attempt WHEN 2 THEN start_time END)"
+            " FROM cases WHERE case_id = 'test_flaky'").fetchall()
+    assert second_start - first_stop >= 1.0  # the default attempt_pause; sleep never ends early
