@@ -34,13 +34,15 @@ _ERRORS = (
     "StandCloudError", "StoreError",
 )  # fmt: skip
 _CLOUD = ("StandCloudLoader", "StandCloudConnector", "StandCloudReader", "StandCloudAPIMode")
+_COUCHDB = ("CouchdbConfig", "CouchdbLoader")  # HardPy's; kept so its conftests load
 _HOME = {
     **dict.fromkeys(_API, "bridge.api"),
     **dict.fromkeys(_MODELS, "bridge.models"),
     **dict.fromkeys(_ERRORS, "bridge.errors"),
     **dict.fromkeys(_CLOUD, "bridge.cloud.compat"),
+    **dict.fromkeys(_COUCHDB, "bridge.couchdb"),
 }
-__all__ = [*_API, *_MODELS, *_ERRORS, *_CLOUD]
+__all__ = [*_API, *_MODELS, *_ERRORS, *_CLOUD, *_COUCHDB]
 
 
 def __getattr__(name: str) -> Any:

@@ -99,3 +99,26 @@ def test_sc_connection_only_refuses_to_start_when_standcloud_is_unreachable(new_
     assert result.returncode != 0
     assert "StandCloud is not reachable" in result.stdout + result.stderr
     assert not (project.root / "post_run.json").exists()
+
+
+def test_a_conftest_loading_into_couchdb_runs_and_is_told_the_run_is_stored(new_plan):
+    project = _hardpy_project(new_plan, "")
+    project.write("conftest.py", """
+        import pytest
+        from hardpy import CouchdbConfig, CouchdbLoader, get_current_report
+
+        def finish_executing():
+            report = get_current_report()
+            if report:
+                CouchdbLoader(CouchdbConfig(db_name="report", port=5984)).load(report)
+
+        @pytest.fixture(scope="session", autouse=True)
+        def fill_actions_after_test(post_run_functions: list):
+            post_run_functions.append(finish_executing)
+            yield
+    """)
+    project.write("test_ok.py", "def test_ok():\n    pass\n")
+    result = project.pytest()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "CouchdbLoader.load() does nothing here" in result.stdout + result.stderr
+    assert project.export()["status"] == "passed"

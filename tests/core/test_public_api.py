@@ -26,7 +26,8 @@ ERRORS = {
 }
 
 
-HARDPY_CLOUD = {"StandCloudLoader", "StandCloudConnector", "StandCloudReader", "StandCloudAPIMode"}
+HARDPY_CLOUD = {"StandCloudLoader", "StandCloudConnector", "StandCloudReader", "StandCloudAPIMode",
+                "CouchdbConfig", "CouchdbLoader"}
 
 
 def test_public_names_are_exactly_the_intended_ones():
