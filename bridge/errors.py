@@ -12,6 +12,7 @@ that messages name them and callers can branch on them.
     ├── StoreError           run store unreadable, from a newer schema, not writable
     ├── InstrumentError      resource, command, reply
     │   └── FirmwareError    the DUT firmware answered ERR <code> <text>
+    ├── OperatorError        no operator answer (stdin closed, invalid answers): the dialog
     └── StandCloudError      address, status
         ├── AuthError        not logged in, refresh refused, login denied/expired
         ├── TLSError         certificate not trusted: says what to set
@@ -111,6 +112,24 @@ class FirmwareError(InstrumentError):
         self.code = code
         self.text = text
         super().__init__(f"firmware error {code}: {text}", **context)  # type: ignore[arg-type]
+
+
+class OperatorError(BridgeError):
+    """An operator dialog got no usable answer; names the dialog (title and first line),
+    and the widget and last answer when the operator kept answering wrongly."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        dialog: str,
+        widget: str | None = None,
+        answer: str | None = None,
+    ):
+        self.dialog = dialog
+        self.widget = widget
+        self.answer = answer
+        super().__init__(f"operator dialog {dialog}: {message}")
 
 
 class StandCloudError(BridgeError):
