@@ -1,0 +1,404 @@
+"""HardPy's operator-panel API, answered at the terminal where pytest runs.
+
+HardPy plans ask the operator through a web panel (``run_dialog_box``,
+``set_operator_message``); we have no panel, so the dialog is drawn in the terminal and
+the answer is read from stdin, one line each: a person at a tty, or a script piping the
+answers (``printf 'SN-7\\n5.0\\n' | pytest``). While the dialog talks to the operator,
+pytest's capture of stdin, stdout and stderr is released (as pdb does) and resumed
+after; outside pytest the dialog uses ``sys.stdin`` / ``sys.stdout`` as they are.
+
+Images and HTML cannot be shown in a terminal: the dialog names the file or URL.
+``font_size`` is accepted and ignored. Rich is imported only when a dialog is drawn.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
+
+from bridge.errors import OperatorError
+
+if TYPE_CHECKING:
+    import pytest
+
+T = TypeVar("T")
+
+DEFAULT_TITLE = "Operator"
+MAX_INVALID_ANSWERS = 5  # a broken answer script fails the case instead of hanging the run
+
+# -- the models (HardPy's names, arguments and order) ----------------------------------
+
+
+@dataclass
+class ImageComponent:
+    """An image for the operator; the terminal names its file."""
+
+    address: str
+    width: int | None = None
+    border: int | None = None
+
+
+@dataclass
+class HTMLComponent:
+    """HTML for the operator (a URL, or raw HTML); the terminal names the URL."""
+
+    code_or_url: str
+    width: int | None = None
+    border: int | None = None
+    is_raw_html: bool = False
+
+
+@dataclass
+class TextInputWidget:
+    """Ask for a line of text; the answer is a str."""
+
+
+@dataclass
+class NumericInputWidget:
+    """Ask for a number; the answer is a float."""
+
+
+@dataclass
+class RadiobuttonWidget:
+    """Ask for one of ``fields``; the answer is the chosen field."""
+
+    fields: list[str]
+
+    def __post_init__(self) -> None:
+        _check_fields("RadiobuttonWidget", self.fields)
+
+
+@dataclass
+class CheckboxWidget:
+    """Ask for any of ``fields``; the answer is the list of chosen fields."""
+
+    fields: list[str]
+
+    def __post_init__(self) -> None:
+        _check_fields("CheckboxWidget", self.fields)
+
+
+@dataclass
+class ImageWidget:
+    """Older HardPy's image in a dialog: shown (named) and confirmed like no widget."""
+
+    address: str
+    width: int = 100
+    border: int = 0
+
+
+@dataclass
+class StepWidget:
+    """One step of a MultistepWidget (older HardPy passes an ImageWidget as widget)."""
+
+    title: str
+    text: str | None = None
+    widget: ImageWidget | None = None
+    image: ImageComponent | None = None
+    html: HTMLComponent | None = None
+
+    def __post_init__(self) -> None:
+        if self.widget is not None and not isinstance(self.widget, ImageWidget):
+            raise TypeError("StepWidget: widget takes an ImageWidget or None, got "
+                            f"{type(self.widget).__name__}")
+
+
+@dataclass
+class MultistepWidget:
+    """Walk the operator through ``steps`` in turn; the answer is True at the end."""
+
+    steps: list[StepWidget]
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.steps, list | tuple) or not self.steps:
+            raise ValueError("MultistepWidget needs at least one StepWidget")
+        for step in self.steps:
+            if not isinstance(step, StepWidget):
+                raise TypeError("MultistepWidget: steps take StepWidget objects, got "
+                                f"{type(step).__name__}")
+
+
+Widget = (TextInputWidget | NumericInputWidget | RadiobuttonWidget | CheckboxWidget
+          | ImageWidget | MultistepWidget)
+_WIDGETS = (TextInputWidget, NumericInputWidget, RadiobuttonWidget, CheckboxWidget,
+            ImageWidget, MultistepWidget)
+
+
+@dataclass
+class DialogBox:
+    """A question for the operator: text, an optional widget, image and HTML."""
+
+    dialog_text: str
+    title_bar: str | None = None
+    widget: Widget | None = None
+    image: ImageComponent | None = None
+    html: HTMLComponent | None = None
+    font_size: int = 14
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.dialog_text, str) or not self.dialog_text.strip():
+            raise ValueError("DialogBox needs a non-empty dialog_text")
+        if self.widget is not None and not isinstance(self.widget, _WIDGETS):
+            raise TypeError(f"DialogBox: {type(self.widget).__name__} is not a widget")
+
+
+def _check_fields(widget: str, fields: Any) -> None:
+    if (not isinstance(fields, list | tuple) or not fields
+            or not all(isinstance(f, str) and f.strip() for f in fields)):
+        raise ValueError(f"{widget} needs a non-empty list of non-empty strings as fields, "
+                         f"got {fields!r}")
+
+
+# -- the API ---------------------------------------------------------------------------
+
+_current_message: str | None = None  # a non-blocking message still on screen (its title)
+
+
+def run_dialog_box(dialog_box: DialogBox) -> Any:
+    """Show the dialog and return the operator's answer, typed by the widget: str (text,
+    without surrounding spaces), float (number), the field (radio), list of fields in
+    their order (checkbox), True (none, image, multistep). Raises OperatorError when no
+    operator answers (stdin closed) or after too many invalid answers."""
+    if not isinstance(dialog_box, DialogBox):
+        raise TypeError(f"run_dialog_box() takes a DialogBox, got {type(dialog_box).__name__}")
+    box = dialog_box
+    widget = box.widget
+    with _terminal(box.title_bar, box.dialog_text) as term:
+        extra = widget if isinstance(widget, ImageWidget) else None
+        term.panel(box.title_bar or DEFAULT_TITLE, box.dialog_text, box.image, extra, box.html)
+        if widget is None or isinstance(widget, ImageWidget):
+            term.ask("Press Enter to confirm: ", "confirmation", lambda _: True)
+            return True
+        if isinstance(widget, TextInputWidget):
+            return term.ask("Your answer: ", "TextInputWidget", str.strip)
+        if isinstance(widget, NumericInputWidget):
+            return term.ask("A number: ", "NumericInputWidget", _number)
+        if isinstance(widget, RadiobuttonWidget):
+            term.choices(widget.fields)
+            return term.ask("Your choice (number or text): ", "RadiobuttonWidget",
+                            lambda answer: _choice(widget.fields, answer))
+        if isinstance(widget, CheckboxWidget):
+            term.choices(widget.fields)
+            return term.ask("Your choices (numbers or texts, separated by commas or spaces; "
+                            "empty: none): ", "CheckboxWidget",
+                            lambda answer: _choices(widget.fields, answer))
+        steps = widget.steps
+        for number, step in enumerate(steps, 1):
+            term.panel(f"Step {number}/{len(steps)}: {step.title}", step.text or "",
+                       step.image, step.widget, step.html)
+            prompt = "Press Enter to finish: " if number == len(steps) else \
+                "Press Enter for the next step: "
+            term.ask(prompt, "MultistepWidget", lambda _: True)
+        return True
+
+
+def set_operator_message(
+    msg: str,
+    title: str | None = None,
+    block: bool = True,
+    image: ImageComponent | None = None,
+    html: HTMLComponent | None = None,
+    font_size: int = 14,
+) -> None:
+    """Show a message to the operator; with ``block``, wait until they press Enter."""
+    global _current_message
+    if not isinstance(msg, str):
+        raise TypeError(f"set_operator_message() takes a string, got {type(msg).__name__}")
+    with _terminal(title, msg) as term:
+        term.panel(title or DEFAULT_TITLE, msg, image, html)
+        if block:
+            term.ask("Press Enter to continue: ", "operator message", lambda _: True)
+            _current_message = None
+        else:
+            _current_message = title or DEFAULT_TITLE
+
+
+def clear_operator_message() -> None:
+    """Clear the message left on screen by ``set_operator_message(block=False)``, if any."""
+    global _current_message
+    if _current_message is None:
+        return
+    title, _current_message = _current_message, None
+    with _terminal(title, "") as term:
+        term.note(f"({title}: message cleared)")
+
+
+# -- answers ---------------------------------------------------------------------------
+
+
+def _number(answer: str) -> float:
+    text = answer.strip()
+    try:
+        value = float(text)
+    except ValueError:
+        hint = " (use a point as decimal separator)" if "," in text else ""
+        raise ValueError(f"not a number: {text!r}{hint}") from None
+    if not math.isfinite(value):
+        raise ValueError(f"not a finite number: {text!r}")
+    return value
+
+
+def _pick(fields: list[str], token: str) -> str:
+    if token in fields:
+        return token
+    if token.isdigit() and 1 <= int(token) <= len(fields):
+        return fields[int(token) - 1]
+    raise ValueError(f"not one of the choices: {token!r} (give 1-{len(fields)} or the text)")
+
+
+def _choice(fields: list[str], answer: str) -> str:
+    return _pick(fields, answer.strip())
+
+
+def _choices(fields: list[str], answer: str) -> list[str]:
+    """Numbers or field texts separated by commas or spaces; a field with spaces is
+    taken whole when it stands between commas (or alone)."""
+    chosen: set[str] = set()
+    for part in (p.strip() for p in answer.split(",")):
+        if part in fields:
+            chosen.add(part)
+        else:
+            chosen.update(_pick(fields, token) for token in part.split())
+    return [f for f in fields if f in chosen]
+
+
+# -- the terminal ----------------------------------------------------------------------
+
+_capman: Any = None  # pytest's CaptureManager of the running session, set by attach()
+
+
+def attach(config: pytest.Config) -> None:
+    """Let dialogs release pytest's capturing of this session (the plugin calls this
+    at pytest_configure); undone when the session ends."""
+    global _capman
+    previous = _capman
+    _capman = config.pluginmanager.getplugin("capturemanager")
+
+    def detach() -> None:
+        global _capman
+        _capman = previous
+
+    config.add_cleanup(detach)
+
+
+def _capture_manager() -> Any:
+    """The session's CaptureManager: attached, or else the one pytest's own debugger
+    support (``breakpoint()``) finds; None outside pytest."""
+    if _capman is not None:
+        return _capman
+    debugging = sys.modules.get("_pytest.debugging")
+    manager = getattr(getattr(debugging, "pytestPDB", None), "_pluginmanager", None)
+    return manager.getplugin("capturemanager") if manager is not None else None
+
+
+@contextlib.contextmanager
+def _terminal(title: str | None, text: str) -> Iterator[_Terminal]:
+    """The real stdin and stdout, with pytest's capturing released meanwhile."""
+    capman = _capture_manager()
+    if capman is None:
+        yield _Terminal(sys.stdin, sys.stdout, title, text)
+        return
+    with capman.global_and_fixture_disabled():
+        capman.suspend_global_capture(in_=True)  # stdin too; resumed with out and err
+        term = _Terminal(sys.stdin, sys.stdout, title, text)
+        try:
+            yield term
+        finally:
+            term.flush()
+
+
+class _Terminal:
+    """Draws with rich, reads answers line by line, bounded re-asks."""
+
+    def __init__(self, stdin: TextIO, stdout: TextIO, title: str | None, text: str):
+        from rich.console import Console
+
+        self.stdin = stdin
+        self.stdout = stdout
+        first_line = text.strip().splitlines()[0] if text.strip() else ""
+        if len(first_line) > 60:
+            first_line = first_line[:57] + "..."
+        self.dialog = f'"{title or DEFAULT_TITLE}"' + (f' ("{first_line}")' if first_line else "")
+        self.console = Console(file=stdout, highlight=False, emoji=False, markup=False)
+        self.echo = not _isatty(stdin)  # piped answers are not echoed by a terminal
+        self.console.print()  # off pytest's progress line
+
+    def panel(self, title: str, text: str,
+              *shown: ImageComponent | ImageWidget | HTMLComponent | None) -> None:
+        """The text in a box; images and HTML named (a terminal cannot show them)."""
+        from rich.console import Group
+        from rich.panel import Panel
+        from rich.text import Text
+
+        lines: list[Text] = [Text(text)] if text else []
+        for item in shown:
+            if isinstance(item, HTMLComponent):
+                what = (f"raw HTML, {len(item.code_or_url)} characters" if item.is_raw_html
+                        else item.code_or_url)
+                lines.append(Text(f"html: {what}", style="italic"))
+            elif item is not None:
+                lines.append(Text(f"image: {item.address}", style="italic"))
+        self.console.print(Panel(Group(*lines), title=Text(title, style="bold"),
+                                 title_align="left", expand=False))
+
+    def choices(self, fields: list[str]) -> None:
+        for number, name in enumerate(fields, 1):
+            self.console.print(f"  {number:>2}  {name}")
+
+    def note(self, text: str) -> None:
+        self.console.print(text, style="dim")
+
+    def ask(self, prompt: str, widget: str, parse: Callable[[str], T]) -> T:
+        answer = ""
+        for _ in range(MAX_INVALID_ANSWERS):
+            answer = self._line(prompt)
+            try:
+                return parse(answer)
+            except ValueError as exc:
+                self.console.print(f"{exc}; try again", style="yellow")
+        raise OperatorError(f"{widget}: no valid answer after {MAX_INVALID_ANSWERS} tries, "
+                            f"the last was {answer!r}", dialog=self.dialog, widget=widget,
+                            answer=answer)
+
+    def _line(self, prompt: str) -> str:
+        self.console.print(prompt, end="", style="bold")
+        self.flush()
+        try:
+            line = self.stdin.readline()
+        except OSError as exc:  # e.g. pytest's captured stdin, when no capture manager
+            raise OperatorError(f"no operator answered: stdin cannot be read ({exc})",
+                                dialog=self.dialog) from None
+        if not line:
+            self.console.print()
+            raise OperatorError(
+                "no operator answered: stdin is closed (end of input)" + _eof_hint(),
+                dialog=self.dialog)
+        line = line.rstrip("\r\n")
+        if self.echo:
+            self.console.print(line)
+        return line
+
+    def flush(self) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            self.stdout.flush()
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (OSError, ValueError):
+        return False
+
+
+def _eof_hint() -> str:
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return ("; pytest-xdist workers have no stdin: run plans with operator dialogs "
+                "without -n")
+    return ("; run pytest in a terminal to answer, or pipe the answers into it, one line "
+            "per prompt: printf 'answer\\n' | pytest")
+
