@@ -29,10 +29,13 @@ class Plan:
         return {**{k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")},
                 "PYTHONDONTWRITEBYTECODE": "1", "COLUMNS": "160"}
 
-    def pytest(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    def pytest(self, *args: str, timeout: float = 120,
+               input: str | None = None) -> subprocess.CompletedProcess[str]:
+        """``input``: piped to pytest's stdin (the operator's answers), else inherited."""
         return subprocess.run(
             [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *args],
-            cwd=self.root, capture_output=True, text=True, timeout=timeout, env=self.env())
+            cwd=self.root, capture_output=True, text=True, timeout=timeout, env=self.env(),
+            input=input)
 
     def bridge(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-m", "bridge.cli.main", *args], cwd=self.root,
