@@ -26,10 +26,15 @@ _MODELS = (
     "NumericMeasurement", "StringMeasurement", "Instrument", "SubUnit", "Chart",
     "ChartType", "ComparisonOperation",
 )  # fmt: skip
+_OPERATOR = (
+    "DialogBox", "TextInputWidget", "NumericInputWidget", "RadiobuttonWidget",
+    "CheckboxWidget", "ImageWidget", "StepWidget", "MultistepWidget", "ImageComponent",
+    "HTMLComponent", "run_dialog_box", "set_operator_message", "clear_operator_message",
+)  # fmt: skip
 _ERRORS = (
     "BridgeError", "ConfigError", "DuplicateParameterError", "DuplicateFieldError",
     "DuplicateSerialNumberError", "DuplicatePartNumberError", "DuplicateTestStandNameError",
-    "FirmwareError",
+    "FirmwareError", "OperatorError",
     "InstrumentError", "MeasurementError", "MeasurementFailed", "NotInRunError",
     "StandCloudError", "StoreError",
 )  # fmt: skip
@@ -38,11 +43,12 @@ _COUCHDB = ("CouchdbConfig", "CouchdbLoader")  # HardPy's; kept so its conftests
 _HOME = {
     **dict.fromkeys(_API, "bridge.api"),
     **dict.fromkeys(_MODELS, "bridge.models"),
+    **dict.fromkeys(_OPERATOR, "bridge.operator"),
     **dict.fromkeys(_ERRORS, "bridge.errors"),
     **dict.fromkeys(_CLOUD, "bridge.cloud.compat"),
     **dict.fromkeys(_COUCHDB, "bridge.couchdb"),
 }
-__all__ = [*_API, *_MODELS, *_ERRORS, *_CLOUD, *_COUCHDB]
+__all__ = [*_API, *_MODELS, *_OPERATOR, *_ERRORS, *_CLOUD, *_COUCHDB]
 
 
 def __getattr__(name: str) -> Any:

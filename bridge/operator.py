@@ -286,20 +286,10 @@ def attach(config: pytest.Config) -> None:
     config.add_cleanup(detach)
 
 
-def _capture_manager() -> Any:
-    """The session's CaptureManager: attached, or else the one pytest's own debugger
-    support (``breakpoint()``) finds; None outside pytest."""
-    if _capman is not None:
-        return _capman
-    debugging = sys.modules.get("_pytest.debugging")
-    manager = getattr(getattr(debugging, "pytestPDB", None), "_pluginmanager", None)
-    return manager.getplugin("capturemanager") if manager is not None else None
-
-
 @contextlib.contextmanager
 def _terminal(title: str | None, text: str) -> Iterator[_Terminal]:
     """The real stdin and stdout, with pytest's capturing released meanwhile."""
-    capman = _capture_manager()
+    capman = _capman
     if capman is None:
         yield _Terminal(sys.stdin, sys.stdout, title, text)
         return
@@ -370,9 +360,11 @@ class _Terminal:
         self.flush()
         try:
             line = self.stdin.readline()
-        except OSError as exc:  # e.g. pytest's captured stdin, when no capture manager
-            raise OperatorError(f"no operator answered: stdin cannot be read ({exc})",
-                                dialog=self.dialog) from None
+        except OSError as exc:  # pytest's captured stdin: the plugin did not attach
+            raise OperatorError(
+                f"no operator answered: stdin cannot be read ({exc}); pytest releases it "
+                "to dialogs where the plugin is active (a hardpy.toml, or --bridge)",
+                dialog=self.dialog) from None
         if not line:
             self.console.print()
             raise OperatorError(

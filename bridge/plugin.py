@@ -100,6 +100,9 @@ def pytest_configure(config: pytest.Config) -> None:
     for text in MARKERS.values():
         config.addinivalue_line("markers", text)
     _alias_hardpy()
+    from bridge import operator
+
+    operator.attach(config)  # dialogs release pytest's capturing while the operator answers
     is_xdist_controller = (not hasattr(config, "workerinput")
                            and config.getoption("numprocesses", None) not in (None, 0))
     if is_xdist_controller:

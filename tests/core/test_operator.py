@@ -25,12 +25,11 @@ from bridge.operator import (
     TextInputWidget,
 )
 
-# The lead switches this line to `from hardpy import (...)` once the names are exported.
 IMPORTS = '''
-from bridge.operator import (CheckboxWidget, DialogBox, HTMLComponent, ImageComponent,
-                             ImageWidget, MultistepWidget, NumericInputWidget,
-                             RadiobuttonWidget, StepWidget, TextInputWidget,
-                             clear_operator_message, run_dialog_box, set_operator_message)
+from hardpy import (CheckboxWidget, DialogBox, HTMLComponent, ImageComponent, ImageWidget,
+                    MultistepWidget, NumericInputWidget, RadiobuttonWidget, StepWidget,
+                    TextInputWidget, clear_operator_message, run_dialog_box,
+                    set_operator_message)
 '''
 
 WIDGETS_PLAN = '''
@@ -239,37 +238,17 @@ def test_an_operator_at_a_tty_answers_with_capturing_on(plan: Plan):
     assert cases["test_tty"]["status"] == "passed"
 
 
-SIMPLE_PLAN = '''
-''' + IMPORTS + '''
+def test_where_the_plugin_is_inactive_a_dialog_says_why_it_cannot_ask(new_plan):
+    plan = new_plan("plain")  # no hardpy.toml: pytest keeps stdin captured
+    plan.write("test_plain.py", """
+        from bridge.operator import DialogBox, run_dialog_box
 
-
-def test_ask():
-    assert run_dialog_box(DialogBox("Ready?", widget=TextInputWidget())) == "yes"
-'''
-
-
-def test_the_plugin_seam_releases_capturing(new_plan):
-    """attach(config), which the plugin calls at pytest_configure, is enough on its own
-    (pytest's debugger support, the fallback, is switched off here)."""
-    plan = new_plan("seam")
-    plan.write("hardpy.toml", "")
-    plan.write("conftest.py", """
-        from bridge.operator import attach
-
-        def pytest_configure(config):
-            attach(config)
+        def test_ask():
+            run_dialog_box(DialogBox("Ready?"))
     """)
-    plan.write("test_seam.py", SIMPLE_PLAN)
-    result = plan.pytest("-p", "no:debugging", input="yes\n")
-    assert result.returncode == 0, result.stdout + result.stderr
-
-
-def test_dialogs_work_where_the_plugin_is_inactive(new_plan):
-    plan = new_plan("plain")  # no hardpy.toml: nothing recorded, dialogs still work
-    plan.write("test_plain.py", SIMPLE_PLAN)
-    result = plan.pytest(input="yes\n")
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert not plan.store_path.exists()
+    result = plan.pytest(input="\n")
+    assert result.returncode == 1
+    assert "stdin cannot be read" in result.stdout and "--bridge" in result.stdout
 
 
 def test_outside_pytest_dialogs_use_stdin_and_stdout():

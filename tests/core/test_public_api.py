@@ -26,12 +26,18 @@ ERRORS = {
 }
 
 
+HARDPY_OPERATOR = {
+    "DialogBox", "TextInputWidget", "NumericInputWidget", "RadiobuttonWidget",
+    "CheckboxWidget", "ImageWidget", "StepWidget", "MultistepWidget", "ImageComponent",
+    "HTMLComponent", "run_dialog_box", "set_operator_message", "clear_operator_message",
+    "OperatorError",
+}
 HARDPY_CLOUD = {"StandCloudLoader", "StandCloudConnector", "StandCloudReader", "StandCloudAPIMode",
                 "CouchdbConfig", "CouchdbLoader"}
 
 
 def test_public_names_are_exactly_the_intended_ones():
-    assert set(bridge.__all__) == HARDPY_API | ERRORS | HARDPY_CLOUD
+    assert set(bridge.__all__) == HARDPY_API | ERRORS | HARDPY_OPERATOR | HARDPY_CLOUD
     for name in bridge.__all__:
         assert getattr(bridge, name) is not None
         assert getattr(bridge, name).__doc__ or name.startswith("set_"), name
