@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import statistics
 import subprocess
 import sys
@@ -25,9 +26,14 @@ def median_seconds(action: Callable[[], object], repeat: int) -> float:
     return statistics.median(samples)
 
 
+# Start-up is measured as a user meets it: with bytecode cached. A shell that sets
+# PYTHONDONTWRITEBYTECODE would otherwise time the compiler on every run.
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def run_quietly(args: Sequence[str], cwd: Path | None = None) -> None:
     """Run a command; fail loudly (with its output) if it fails."""
-    result = subprocess.run(args, cwd=cwd, capture_output=True, text=True)
+    result = subprocess.run(args, cwd=cwd, capture_output=True, text=True, env=ENV)
     if result.returncode not in (0,):
         sys.exit(
             f"benchmark command failed ({result.returncode}): {' '.join(args)}\n"
