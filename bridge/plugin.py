@@ -338,9 +338,12 @@ class BridgePlugin:
             self.recorder.begin_case(info.module_id, info.module_name, info.case_id,
                                      info.case_name)
         self._outcome = {"status": "passed", "message": None}
+        if self.recorder is not None:  # the call phase runs the attempts
+            item.runtest = functools.partial(self._attempts, item, item.runtest)  # type: ignore[method-assign]
         try:
             return (yield)
         finally:
+            item.__dict__.pop("runtest", None)
             if self.recorder is not None and self.recorder.case is not None:
                 status = self._outcome["status"]
                 self.recorder.save_attempt(status, self._outcome["message"], final=True)
@@ -365,16 +368,6 @@ class BridgePlugin:
             if status != "passed":
                 target = f"{module_id}::{case_id}" if case_id else module_id
                 pytest.skip(f"dependency {target} did not pass ({status or 'not run'})")
-
-    @pytest.hookimpl(wrapper=True, tryfirst=True)
-    def pytest_runtest_call(self, item: pytest.Item):
-        if self.recorder is None:
-            return (yield)
-        item.runtest = functools.partial(self._attempts, item, item.runtest)  # type: ignore[method-assign]
-        try:
-            return (yield)
-        finally:
-            del item.runtest
 
     def _attempts(self, item: pytest.Item, runtest: Any) -> None:
         """Run the case up to ``attempt(n)`` times; failing measurements fail it."""
