@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
 
 from bridge.errors import ConfigError
 
@@ -46,7 +46,8 @@ class StandSection(_Strict):
 
 class StandCloudSection(_Strict):
     address: str = ""
-    api_key: str = ""
+    # HardPy's own docs spell it api-key; both are read.
+    api_key: str = Field(default="", validation_alias=AliasChoices("api_key", "api-key"))
     autosync: bool = False
     autosync_timeout: int = Field(default=30, ge=1)
     connection_only: bool = False

@@ -23,6 +23,7 @@ language = "en"
 [stand_cloud]
 address = "demo.standcloud.localhost"
 connection_only = false
+api-key = "1234567890"
 """
 
 
@@ -33,6 +34,7 @@ def test_hardpy_file_is_accepted_and_its_panel_sections_are_ignored(tmp_path):
     assert stand.test_plan_name == "Board acceptance"
     assert stand.ignored_sections == ["database", "frontend"]
     assert stand.model.stand_cloud.address == "demo.standcloud.localhost"
+    assert stand.model.stand_cloud.api_key == "1234567890"  # HardPy's docs spell it api-key
     assert stand.store_path == tmp_path / ".bridge" / "runs.db"
 
 
