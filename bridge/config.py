@@ -1,9 +1,10 @@
 """``hardpy.toml``: find it, validate it, explain what is wrong with it.
 
 HardPy's own file is accepted as it is: its keys for CouchDB (``[database]``) and the
-operator panel (``[frontend]``) are read and ignored with one notice, because a test
-plan written for HardPy must run here unchanged. Our own sections are strict: a wrong
-key or type stops the run before the first case, naming the file, the line and the key.
+operator panel (``[frontend]``, ``[socket]``, ``sound_on``, ...) are read and ignored
+with one notice, because a test plan written for HardPy must run here unchanged. Our
+own sections are strict: a wrong key or type stops the run before the first case,
+naming the file, the line and the key.
 """
 
 from __future__ import annotations
@@ -24,7 +25,10 @@ else:  # pragma: no cover
 
 CONFIG_NAME = "hardpy.toml"
 DEFAULT_STORE = ".bridge/runs.db"
-IGNORED_HARDPY_SECTIONS = ("database", "frontend")
+# What HardPy's own versions put in hardpy.toml for CouchDB and its operator panel.
+IGNORED_HARDPY_SECTIONS = ("database", "frontend", "socket")
+IGNORED_HARDPY_KEYS = ("tests_dir", "current_test_config", "test_configs", "sound_on",
+                       "enable_test_pass_fail_modal")
 
 
 class _Strict(BaseModel):
@@ -76,9 +80,15 @@ class BridgeConfig(_Strict):
     stand_cloud: StandCloudSection = StandCloudSection()
     instruments: dict[str, InstrumentSection] = {}
     slots: dict[str, dict[str, Any]] = {}
-    # HardPy-only sections: accepted, not used (see ignored_sections).
+    # HardPy-only sections and keys: accepted, not used (see ignored_hardpy_keys).
     database: dict[str, Any] | None = None
     frontend: dict[str, Any] | None = None
+    socket: dict[str, Any] | None = None
+    tests_dir: Any = None
+    current_test_config: Any = None
+    test_configs: Any = None
+    sound_on: Any = None
+    enable_test_pass_fail_modal: Any = None
 
 
 class StandConfig:
@@ -102,8 +112,11 @@ class StandConfig:
         return self.model.tests_name or self.root.resolve().name
 
     @property
-    def ignored_sections(self) -> list[str]:
-        return [name for name in IGNORED_HARDPY_SECTIONS if getattr(self.model, name) is not None]
+    def ignored_hardpy_keys(self) -> list[str]:
+        """HardPy's sections (as ``[name]``) and keys this file sets, which we do not use."""
+        return ([f"[{name}]" for name in IGNORED_HARDPY_SECTIONS
+                 if getattr(self.model, name) is not None]
+                + [name for name in IGNORED_HARDPY_KEYS if getattr(self.model, name) is not None])
 
 
 _in_use: StandConfig | None = None

@@ -315,8 +315,8 @@ class BridgePlugin:
         write = terminalreporter.write_line
         terminalreporter.section("stand-bridge")
         write(f"run {self.recorder.run_id} stored in {self.store.path}")
-        for name in self.stand.ignored_sections:
-            write(f"note: [{name}] of {self.stand.path} is HardPy's; stand-bridge ignores it")
+        for name in self.stand.ignored_hardpy_keys:
+            write(f"note: {name} of {self.stand.path} is HardPy's; stand-bridge ignores it")
         for option in ("--hardpy-db-url", "--hardpy-clear-database"):
             if self.config.getoption(option.lstrip("-").replace("-", "_")):
                 write(f"note: {option} is HardPy's (CouchDB); stand-bridge ignores it")

@@ -8,6 +8,14 @@ from bridge.errors import ConfigError
 HARDPY_FILE = """
 title = "HardPy TOML config"
 tests_name = "Board acceptance"
+tests_dir = "tests"
+current_test_config = ""
+sound_on = false
+enable_test_pass_fail_modal = false
+
+[[test_configs]]
+name = "Full"
+file = "full.toml"
 
 [database]
 user = "dev"
@@ -19,6 +27,10 @@ port = 5984
 host = "localhost"
 port = 8000
 language = "en"
+
+[socket]
+host = "localhost"
+port = 6525
 
 [stand_cloud]
 address = "demo.standcloud.localhost"
@@ -32,7 +44,9 @@ def test_hardpy_file_is_accepted_and_its_panel_sections_are_ignored(tmp_path):
     path.write_text(HARDPY_FILE)
     stand = load_config(path)
     assert stand.test_plan_name == "Board acceptance"
-    assert stand.ignored_sections == ["database", "frontend"]
+    assert stand.ignored_hardpy_keys == [
+        "[database]", "[frontend]", "[socket]", "tests_dir", "current_test_config",
+        "test_configs", "sound_on", "enable_test_pass_fail_modal"]
     assert stand.model.stand_cloud.address == "demo.standcloud.localhost"
     assert stand.model.stand_cloud.api_key == "1234567890"  # HardPy's docs spell it api-key
     assert stand.store_path == tmp_path / ".bridge" / "runs.db"
