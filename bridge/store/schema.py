@@ -170,6 +170,45 @@ FROM final_cases c JOIN runs r ON r.id = c.run_id;
 """
 
 
+# v2: a case is unique by (run, position, attempt), not by its names. Positions grow
+# through a run, so each case commit appends to the end of that index; keyed by names
+# it inserted in the middle of the index, which was half the cost of a commit. The
+# table is rebuilt (SQLite cannot drop a constraint) and the views follow.
+MIGRATION_V2 = """
+DROP VIEW case_rows;
+DROP VIEW module_rows;
+DROP VIEW measurement_rows;
+DROP VIEW final_cases;
+
+CREATE TABLE cases_v2 (
+    id            INTEGER PRIMARY KEY,
+    run_id        TEXT NOT NULL,
+    module_id     TEXT NOT NULL,
+    case_id       TEXT NOT NULL,
+    attempt       INTEGER NOT NULL,   -- every attempt is a row; the report shows the last
+    position      INTEGER NOT NULL,   -- the case's place in its run, shared by its attempts
+    name          TEXT NOT NULL,
+    status        TEXT NOT NULL,
+    start_time    REAL,
+    stop_time     REAL,
+    grp           TEXT NOT NULL DEFAULT 'main',
+    assertion_msg TEXT,
+    msg           TEXT,               -- JSON object or NULL
+    chart         TEXT,               -- JSON object or NULL
+    artifact      TEXT NOT NULL DEFAULT '{}',
+    UNIQUE (run_id, position, attempt),
+    FOREIGN KEY (run_id, module_id) REFERENCES modules (run_id, module_id) ON DELETE CASCADE
+);
+INSERT INTO cases_v2 SELECT * FROM cases;
+DROP TABLE cases;
+ALTER TABLE cases_v2 RENAME TO cases;
+
+CREATE VIEW final_cases AS
+SELECT c.* FROM cases c
+WHERE c.attempt = (SELECT MAX(attempt) FROM cases o
+                   WHERE o.run_id = c.run_id AND o.position = c.position);
+""" + SCHEMA_V1[SCHEMA_V1.index("-- One row per measurement"):]  # the other views, as in v1
+
 # Index i holds the SQL that upgrades version i to version i + 1.
-MIGRATIONS: list[str] = [SCHEMA_V1]
+MIGRATIONS: list[str] = [SCHEMA_V1, MIGRATION_V2]
 LATEST_VERSION = len(MIGRATIONS)

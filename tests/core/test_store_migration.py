@@ -1,0 +1,54 @@
+"""A store written by an older schema is upgraded in place, losing nothing."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from bridge.store import Store
+from bridge.store.db import _statements
+from bridge.store.schema import LATEST_VERSION, MIGRATIONS
+from bridge.store.writer import RunWriter
+
+
+def _v1_store(path):
+    """A store as version 1 wrote it: one run, a retried case, measurements."""
+    with sqlite3.connect(path, isolation_level=None) as conn:
+        conn.execute("PRAGMA foreign_keys = ON")
+        for statement in _statements(MIGRATIONS[0]):
+            conn.execute(statement)
+        conn.execute("PRAGMA user_version = 1")
+    store = Store.__new__(Store)  # the writer on the raw v1 file, no upgrade
+    store.conn = sqlite3.connect(path, isolation_level=None)
+    store.path = path
+    writer = RunWriter(store, "run-1")
+    writer.start("plan", "hw", 1000.0, {"stand_name": "A", "dut_part_number": "PN"})
+    module = {"module_id": "test_m", "position": 0, "name": "M", "artifact": {}}
+    for attempt, status in ((1, "failed"), (2, "passed")):
+        case = {"module_id": "test_m", "case_id": "test_c", "attempt": attempt, "position": 0,
+                "name": "C", "status": status, "start_time": 1000.0 + attempt,
+                "stop_time": 1000.5 + attempt, "assertion_msg": None, "msg": None,
+                "chart": None, "artifact": {}}
+        writer.save_case(module if attempt == 1 else None, case,
+                         [(0, "numeric", "v", 1.5 * attempt, "V", "ge", 0, None, None, None, 1)],
+                         {}, [])
+    writer.finish("passed", 1003.0, {}, [])
+    report = store.report("run-1")
+    store.conn.close()
+    return report
+
+
+def test_a_v1_store_is_upgraded_with_every_row_and_reference_kept(tmp_path):
+    path = tmp_path / "runs.db"
+    before = _v1_store(path)
+    with Store.open(path) as store:
+        version = store.conn.execute("PRAGMA user_version").fetchone()[0]
+        assert version == LATEST_VERSION
+        assert store.report("run-1") == before  # same report: cases, the final attempt, values
+        assert store.conn.execute("SELECT COUNT(*) FROM measurements").fetchone() == (2,)
+        assert store.conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        assert store.conn.execute("PRAGMA foreign_keys").fetchone() == (1,)
+        indexes = [row[1] for row in store.conn.execute("PRAGMA index_list(cases)")]
+        (unique,) = [name for name in indexes if name.startswith("sqlite_autoindex")]
+        columns = [row[2] for row in store.conn.execute(f"PRAGMA index_info({unique})")]
+        assert columns == ["run_id", "position", "attempt"]
+    assert before["modules"]["test_m"]["cases"]["test_c"]["attempt"] == 2
