@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from bridge.store import Store
 
 COMMAND_MODULES = ["bridge.cli.runs", "bridge.cli.cloud"]
+# HardPy's commands for its operator panel, which stand-bridge does not have.
+PANEL_COMMANDS = ("init", "run", "start", "stop", "status")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,6 +55,13 @@ def open_store(args: argparse.Namespace) -> Store:
 def main(argv: list[str] | None = None) -> int:
     from bridge.errors import BridgeError
 
+    given = sys.argv[1:] if argv is None else argv
+    if given and given[0] in PANEL_COMMANDS:
+        folder = given[1] if len(given) > 1 and not given[1].startswith("-") else "."
+        print(f"{given[0]}: error: HardPy's operator panel is not part of stand-bridge; run the "
+              f"test plan with `pytest {folder}` (dialogs are answered in the terminal)",
+              file=sys.stderr)
+        return 2
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)

@@ -122,3 +122,12 @@ def test_a_conftest_loading_into_couchdb_runs_and_is_told_the_run_is_stored(new_
     assert result.returncode == 0, result.stdout + result.stderr
     assert "CouchdbLoader.load() does nothing here" in result.stdout + result.stderr
     assert project.export()["status"] == "passed"
+
+
+def test_hardpy_panel_commands_say_to_run_pytest(new_plan):
+    project = new_plan("cli")
+    result = project.bridge("run", "tests")
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "run: error: HardPy's operator panel is not part of stand-bridge; run the test plan "
+        "with `pytest tests` (dialogs are answered in the terminal)")
