@@ -25,7 +25,7 @@ MARKERS = {
     "case_name": "case_name(name): human-readable name of the test case",
     "module_name": "module_name(name): human-readable name of the test module",
     "attempt": "attempt(n): re-run a failing case up to n times, recording each attempt",
-    "critical": "critical: a failure of this case (or module) stops the run",
+    "critical": "critical: a failure or skip of this case (or module) stops the run",
     "dependency": "dependency('module::case'): skip unless that case (or module) passed",
 }
 RUN_ID = pytest.StashKey[str]()
@@ -347,7 +347,7 @@ class BridgePlugin:
             if self.recorder is not None and self.recorder.case is not None:
                 status = self._outcome["status"]
                 self.recorder.save_attempt(status, self._outcome["message"], final=True)
-                if info.critical and status in ("failed", "error") and not self.stop_reason:
+                if info.critical and status != "passed" and not self.stop_reason:
                     self.stop_reason = (f"critical case {info.module_id}::{info.case_id} "
                                         f"{status}")
 

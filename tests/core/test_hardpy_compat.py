@@ -131,3 +131,23 @@ def test_hardpy_panel_commands_say_to_run_pytest(new_plan):
     assert result.stderr.strip() == (
         "run: error: HardPy's operator panel is not part of stand-bridge; run the test plan "
         "with `pytest tests` (dialogs are answered in the terminal)")
+
+
+def test_a_skipped_critical_case_stops_the_run_as_in_hardpy(plan):
+    plan.write("test_stop.py", """
+        import pytest
+
+        @pytest.mark.critical
+        def test_fixture_present():
+            pytest.skip("no fixture on this stand")
+
+        def test_after():
+            pass
+    """)
+    result = plan.pytest()
+    assert result.returncode == 0, result.stdout
+    cases = plan.export()["modules"]["test_stop"]["cases"]
+    assert cases["test_fixture_present"]["status"] == "skipped"
+    assert cases["test_after"]["status"] == "skipped"
+    assert "critical case test_stop::test_fixture_present skipped" in (
+        cases["test_after"]["assertion_msg"])
