@@ -183,8 +183,12 @@ class SerialTransport:
         try:
             self._write(data)
             raw = self._read_until(end)
+            if raw.endswith(end):  # every command's path, so without a call to _reply
+                return raw[: -len(end)].decode(self.encoding)
         except self._errors as exc:
             self._fail(f"I/O failed: {exc}", None, exc)
+        except UnicodeDecodeError:
+            pass  # _reply says what came instead
         return self._reply(raw, end)
 
     def flush(self) -> None:

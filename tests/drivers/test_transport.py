@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 import pytest
 import serial
 
@@ -52,6 +55,25 @@ def test_serial_commands_that_vary_without_end_are_not_all_remembered():
     for step in range(1000):
         assert port.query(f"VOLT {step}") == f"VOLT {step}"
     assert len(port._encoded) <= 256
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="pty is POSIX")
+def test_serial_query_whose_terminated_reply_does_not_decode_names_the_bytes():
+    import tty
+
+    controller, device = os.openpty()  # a real tty: pyserial's own port class on it
+    tty.setraw(device)
+    port = SerialTransport(os.ttyname(device), timeout=1.0)
+    try:
+        os.write(controller, b"\xff1.0\n> ")  # the answer waits in the line already
+        with pytest.raises(InstrumentError, match="reply is not ascii") as info:
+            port.query("VER?", "> ")
+        assert (info.value.command, info.value.reply) == ("VER?", b"\xff1.0\n> ")
+        assert os.read(controller, 64) == b"VER?\n"
+    finally:
+        port.close()
+        os.close(controller)
+        os.close(device)
 
 
 def test_serial_port_that_does_not_exist_fails_at_once_naming_it():
