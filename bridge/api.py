@@ -77,12 +77,11 @@ def set_dut_info(info: dict[str, str | int | float | None]) -> None:
     _run("set_dut_info").merge("dut_info", dict(info))
 
 
-def set_dut_sub_unit(sub_unit: SubUnit) -> int:
-    """Add a sub-unit of the DUT; returns its index."""
+def set_dut_sub_unit(sub_unit: SubUnit | None = None, /, **fields: Any) -> int:
+    """Add a sub-unit of the DUT (a SubUnit, or its fields as keywords); its index."""
     from bridge.models import SubUnit
 
-    if not isinstance(sub_unit, SubUnit):
-        raise TypeError(f"set_dut_sub_unit() takes a SubUnit, got {type(sub_unit).__name__}")
+    sub_unit = _model_or_fields("set_dut_sub_unit", SubUnit, sub_unit, fields)
     return _run("set_dut_sub_unit").append("dut_sub_units", sub_unit.model_dump())
 
 
@@ -119,13 +118,22 @@ def set_driver_info(drivers: dict[str, Any]) -> None:
     _run("set_driver_info").merge("drivers", dict(drivers))
 
 
-def set_instrument(instrument: Instrument) -> int:
-    """Add a piece of stand equipment; returns its index."""
+def set_instrument(instrument: Instrument | None = None, /, **fields: Any) -> int:
+    """Add a piece of stand equipment (an Instrument, or its fields as keywords, as
+    HardPy's docs write it); returns its index."""
     from bridge.models import Instrument
 
-    if not isinstance(instrument, Instrument):
-        raise TypeError(f"set_instrument() takes an Instrument, got {type(instrument).__name__}")
+    instrument = _model_or_fields("set_instrument", Instrument, instrument, fields)
     return _run("set_instrument").add_instrument(instrument.model_dump())
+
+
+def _model_or_fields(function: str, model: type[Any], given: Any, fields: dict[str, Any]) -> Any:
+    if given is None:
+        return model(**fields)  # validated: an unknown or mistyped field is named
+    if fields or not isinstance(given, model):
+        raise TypeError(f"{function}() takes a {model.__name__} or its fields as keywords, "
+                        f"got {type(given).__name__}" + (" and keywords" if fields else ""))
+    return given
 
 
 # -- process, operator, batch ---------------------------------------------------------

@@ -151,3 +151,30 @@ def test_a_skipped_critical_case_stops_the_run_as_in_hardpy(plan):
     assert cases["test_after"]["status"] == "skipped"
     assert "critical case test_stop::test_fixture_present skipped" in (
         cases["test_after"]["assertion_msg"])
+
+
+def test_set_instrument_and_sub_unit_take_keywords_as_in_hardpy_docs(plan):
+    plan.write("test_kw.py", """
+        import pytest
+        import hardpy
+
+        def test_equipment():
+            hardpy.set_stand_name("A")
+            hardpy.set_dut_part_number("PN")
+            hardpy.set_instrument(name="Oscilloscope", revision="1.2", number=1,
+                                  info={"model": "DSO-X 2024A", "bandwidth": "200MHz"})
+            hardpy.set_instrument(hardpy.Instrument(name="DMM"))
+            hardpy.set_dut_sub_unit(name="Daughter board", serial_number="DB-1")
+            with pytest.raises(ValueError, match="bandwith"):
+                hardpy.set_instrument(name="Scope", bandwith="200MHz")
+            with pytest.raises(TypeError, match="or its fields as keywords"):
+                hardpy.set_instrument(hardpy.Instrument(name="DMM"), number=2)
+    """)
+    result = plan.pytest()
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = plan.export()
+    scope, dmm = report["test_stand"]["instruments"]
+    assert (scope["name"], scope["revision"], scope["number"]) == ("Oscilloscope", "1.2", 1)
+    assert scope["info"] == {"model": "DSO-X 2024A", "bandwidth": "200MHz"}
+    assert dmm["name"] == "DMM"
+    assert report["dut"]["sub_units"][0]["serial_number"] == "DB-1"
