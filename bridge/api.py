@@ -10,9 +10,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from bridge.errors import NotInRunError
-from bridge.recorder import RunRecorder, check_info, check_json
+from bridge.recorder import RunRecorder, check_json, flat_info
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from bridge.models import Chart, Instrument, NumericMeasurement, StringMeasurement, SubUnit
     from bridge.report_schema import RunReport
 
@@ -71,10 +73,9 @@ def set_dut_revision(revision: str) -> None:
     _set("set_dut_revision", "dut_revision", revision)
 
 
-def set_dut_info(info: dict[str, str | int | float | None]) -> None:
+def set_dut_info(info: dict[str, str | int | float | datetime | None]) -> None:
     """Facts about the DUT (firmware version, options); merged over earlier calls."""
-    check_info("dut info", info)
-    _run("set_dut_info").merge("dut_info", dict(info))
+    _run("set_dut_info").merge("dut_info", flat_info("dut info", info))
 
 
 def set_dut_sub_unit(sub_unit: SubUnit | None = None, /, **fields: Any) -> int:
@@ -93,9 +94,8 @@ def set_stand_name(name: str) -> None:
     _set("set_stand_name", "stand_name", name)
 
 
-def set_stand_info(info: dict[str, str | int | float | None]) -> None:
-    check_info("stand info", info)
-    _run("set_stand_info").merge("stand_info", dict(info))
+def set_stand_info(info: dict[str, str | int | float | datetime | None]) -> None:
+    _run("set_stand_info").merge("stand_info", flat_info("stand info", info))
 
 
 def set_stand_location(location: str) -> None:
@@ -149,9 +149,8 @@ def set_process_number(number: int) -> None:
     _run("set_process_number").set_once("process_number", number, "process_number")
 
 
-def set_process_info(info: dict[str, str | int | float | None]) -> None:
-    check_info("process info", info)
-    _run("set_process_info").merge("process_info", dict(info))
+def set_process_info(info: dict[str, str | int | float | datetime | None]) -> None:
+    _run("set_process_info").merge("process_info", flat_info("process info", info))
 
 
 def set_batch_serial_number(serial_number: str) -> None:

@@ -8,10 +8,11 @@ meas.result`` as in HardPy; ``set_case_measurement`` also fails the case on its 
 from __future__ import annotations
 
 import math
+from datetime import date
 from enum import Enum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from bridge.errors import MeasurementError
 
@@ -162,7 +163,15 @@ class StringMeasurement(_Model):
         return f"{self.name or 'value'} = {self.value!r}, expected {op} {self.comparison_value!r}"
 
 
-Info = dict[str, str | int | float | None]
+def iso_dates(data: Any) -> Any:
+    """HardPy's info takes datetimes; StandCloud's report carries them as ISO 8601 text."""
+    if not isinstance(data, dict):
+        return data
+    return {key: value.isoformat() if isinstance(value, date) else value
+            for key, value in data.items()}
+
+
+Info = Annotated[dict[str, str | int | float | None], BeforeValidator(iso_dates)]
 
 
 class Instrument(_Model):

@@ -194,11 +194,16 @@ def check_json(kind: str, data: dict[str, Any]) -> None:
             raise type(exc)(f"{kind}[{key!r}] cannot be stored as JSON: {exc}") from None
 
 
-def check_info(kind: str, data: dict[str, Any]) -> None:
-    """Info values are flat in StandCloud's format: str, int, float or None."""
+def flat_info(kind: str, data: dict[str, Any]) -> dict[str, Any]:
+    """Info values are flat in StandCloud's format: str, int, float or None (datetimes
+    become ISO 8601 text); anything else is refused, naming the key."""
+    from bridge.models import iso_dates  # loaded anyway in a run (the config uses pydantic)
+
+    data = iso_dates(data)
     check_json(kind, data)
     for key, value in data.items():
         if value is not None and (isinstance(value, bool)
                                   or not isinstance(value, str | int | float)):
-            raise TypeError(f"{kind}[{key!r}] must be str, int, float or None "
+            raise TypeError(f"{kind}[{key!r}] must be str, int, float, datetime or None "
                             f"(StandCloud's format), got {type(value).__name__}")
+    return data

@@ -70,7 +70,7 @@ def test_artifact_that_json_cannot_hold_names_the_key(plan):
 
 def test_info_value_must_be_flat(plan):
     out = _run_failing_call(plan, "bridge.set_dut_info({'rails': [5, 12]})")
-    assert "dut info['rails'] must be str, int, float or None" in out
+    assert "dut info['rails'] must be str, int, float, datetime or None" in out
 
 
 def test_nan_in_artifact_is_refused(plan):

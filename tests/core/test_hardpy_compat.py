@@ -178,3 +178,23 @@ def test_set_instrument_and_sub_unit_take_keywords_as_in_hardpy_docs(plan):
     assert scope["info"] == {"model": "DSO-X 2024A", "bandwidth": "200MHz"}
     assert dmm["name"] == "DMM"
     assert report["dut"]["sub_units"][0]["serial_number"] == "DB-1"
+
+
+def test_info_takes_datetimes_as_hardpy_does_and_stores_iso_text(plan):
+    plan.write("test_dates.py", """
+        from datetime import date, datetime
+        import hardpy
+
+        def test_dates():
+            hardpy.set_process_info({"stage": "production",
+                                     "started_at": datetime(2026, 11, 25, 8, 30)})
+            hardpy.set_stand_info({"calibration_date": date(2026, 1, 15), "temperature": 23.5})
+            hardpy.set_instrument(name="DMM", info={"calibrated": date(2026, 2, 1)})
+    """)
+    result = plan.pytest()
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = plan.export()
+    assert report["process"]["info"]["started_at"] == "2026-11-25T08:30:00"
+    assert report["test_stand"]["info"] == {"calibration_date": "2026-01-15",
+                                            "temperature": 23.5}
+    assert report["test_stand"]["instruments"][0]["info"] == {"calibrated": "2026-02-01"}
