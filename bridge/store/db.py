@@ -92,9 +92,9 @@ class Store:
         """Mark runs whose writing process is gone as interrupted."""
         host = socket.gethostname()
         rows = self.conn.execute(
-            "SELECT id, pid FROM runs WHERE status = 'run' AND host = ?", (host,)
+            "SELECT id, pid, start_time FROM runs WHERE status = 'run' AND host = ?", (host,)
         ).fetchall()
-        dead = [run_id for run_id, pid in rows if not _alive(pid)]
+        dead = [run_id for run_id, pid, started in rows if not _still_writing(pid, started)]
         if dead:
             with self.write():
                 self.conn.executemany(
@@ -172,11 +172,17 @@ def _statements(script: str) -> Iterator[str]:
             buffer = ""
 
 
-def _alive(pid: int) -> bool:
+def _still_writing(pid: int, started: float) -> bool:
+    """Whether the process that started a run at ``started`` still runs.
+
+    psutil, not ``os.kill(pid, 0)``: on Windows that call terminates the process. A
+    process younger than the run only reused the pid of the dead writer.
+    """
+    import psutil
+
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        return psutil.Process(pid).create_time() <= started + 1.0
+    except psutil.NoSuchProcess:
         return False
-    except PermissionError:
+    except psutil.AccessDenied:  # somebody else's process: alive, and not ours to judge
         return True
-    return True

@@ -8,6 +8,7 @@ import sys
 import time
 
 from bridge.store import Store
+from bridge.store.writer import RunWriter
 
 SLOW_PLAN = """
 import time
@@ -86,3 +87,14 @@ def test_eight_pytest_processes_share_one_store_without_lock_errors(plan, new_pl
         per_run = conn.execute("SELECT r.status, COUNT(c.id) FROM runs r JOIN cases c "
                                "ON c.run_id = r.id GROUP BY r.id").fetchall()
     assert per_run == [("passed", 200)] * 8
+
+
+def test_a_run_whose_pid_now_belongs_to_a_younger_process_is_settled(tmp_path):
+    path = tmp_path / "runs.db"
+    with Store.open(path) as store:  # both written "by" this process's pid
+        RunWriter(store, "old").start("plan", "hw", time.time() - 86400 * 365, {})
+        RunWriter(store, "live").start("plan", "hw", time.time(), {})
+    with Store.open(path) as store:  # opening settles runs whose writer is gone
+        statuses = dict(store.conn.execute("SELECT id, status FROM runs"))
+    # "old" began before this process existed: its writer died, the pid was reused.
+    assert statuses == {"old": "interrupted", "live": "run"}
