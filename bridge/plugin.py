@@ -80,8 +80,8 @@ def _find_config_file(config: pytest.Config, given: str | None, args: list[str])
 def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
     """A HardPy plan's conftest imports hardpy: the alias must exist before it loads."""
     known = early_config.known_args_namespace
-    if known.bridge or _find_config_file(early_config, known.bridge_config,
-                                         known.file_or_dir or []):
+    args = known.file_or_dir or early_config.getini("testpaths")  # as config.args will be
+    if known.bridge or _find_config_file(early_config, known.bridge_config, args):
         _alias_hardpy()
 
 

@@ -198,3 +198,13 @@ def test_info_takes_datetimes_as_hardpy_does_and_stores_iso_text(plan):
     assert report["test_stand"]["info"] == {"calibration_date": "2026-01-15",
                                             "temperature": 23.5}
     assert report["test_stand"]["instruments"][0]["info"] == {"calibrated": "2026-02-01"}
+
+
+def test_a_conftest_under_ini_testpaths_imports_hardpy(new_plan):
+    project = new_plan("testpaths")  # hardpy.toml in plans/, pytest run from above
+    project.write("pytest.ini", "[pytest]\ntestpaths = plans\n")
+    project.write("plans/hardpy.toml", 'title = "x"\n')
+    project.write("plans/conftest.py", "import hardpy\n")
+    project.write("plans/test_a.py", "def test_a():\n    pass\n")
+    result = project.pytest()
+    assert result.returncode == 0, result.stdout + result.stderr
