@@ -179,7 +179,8 @@ def _check(settings: Any) -> int:
         credentials = load_credentials(endpoints, settings.api_key, stores)
     except AuthError:
         print(
-            f"not logged in to {endpoints.base} (token store: {stores[0].name});"
+            settings.key_refused
+            or f"not logged in to {endpoints.base} (token store: {stores[0].name});"
             f" run `bridge sc-login {endpoints.base}`",
             file=sys.stderr,
         )
@@ -194,7 +195,8 @@ def _check(settings: Any) -> int:
             " refreshed automatically while the login lasts"
         )
     else:
-        source = API_KEY_ENV if os.environ.get(API_KEY_ENV) else "hardpy.toml api_key"
+        from_env = settings.api_key == os.environ.get(API_KEY_ENV)
+        source = API_KEY_ENV if from_env else "hardpy.toml api_key"
         print(f"OK: {endpoints.base} accepts the API key from {source}; it does not expire")
     return 0
 

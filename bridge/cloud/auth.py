@@ -139,15 +139,24 @@ class TokenCredentials:
 
 
 def load_credentials(
-    endpoints: Endpoints, api_key: str | None, stores: list[TokenStore]
+    endpoints: Endpoints,
+    api_key: str | None,
+    stores: list[TokenStore],
+    key_refused: str | None = None,
 ) -> ApiKeyCredentials | TokenCredentials:
-    """The API key when one is set, else the stored login for this address."""
+    """The API key when one is set, else the stored login for this address.
+
+    ``key_refused``: why the environment's key was withheld from this address; said
+    instead of "not logged in" when there is no login either.
+    """
     if api_key:
         return ApiKeyCredentials(api_key)
     for store in stores:
         token = store.load(endpoints.base)
         if token and token.get("access_token"):
             return TokenCredentials(endpoints, store, token)
+    if key_refused:
+        raise AuthError(key_refused, address=endpoints.base)
     raise AuthError(
         f"not logged in to {endpoints.base}: run `bridge sc-login {endpoints.base}`"
         " or set api_key in [stand_cloud] (or HARDPY_SC_API_KEY)",

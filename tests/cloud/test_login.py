@@ -159,6 +159,7 @@ def test_api_key_from_environment_wins_over_the_file(sim, monkeypatch):
 
     section = StandCloudSection(address=sim.address, api_key="from-file")
     monkeypatch.setenv("HARDPY_SC_API_KEY", sim.api_key)
+    monkeypatch.setenv("BRIDGE_SC_ADDRESS", sim.address)
     settings = CloudSettings.from_section(section)
     assert settings.api_key == sim.api_key
     credentials = load_credentials(settings.endpoints, settings.api_key, token_stores())
