@@ -68,6 +68,11 @@ class Endpoints:
         return f"{self.base}/auth/api/oidc/token"
 
     @property
+    def revocation(self) -> str:
+        """RFC 7009 token revocation (``sc-logout`` ends the login at the server)."""
+        return f"{self.base}/auth/api/oidc/revocation"
+
+    @property
     def authorization(self) -> str:
         return f"{self.base}/auth/api/oidc/authorization"
 
