@@ -86,11 +86,30 @@ class TokenCredentials:
             self._refresh(http)
             return True
 
+    def _adopt_stored(self) -> bool:
+        """Take a fresher token another process (a second sync) stored meanwhile.
+
+        Refresh tokens rotate, and a server treats a used one presented again as
+        stolen and ends the whole login: so never spend one another process spent.
+        """
+        try:
+            stored = self.store.load(self.endpoints.base)
+        except Exception:  # an unreadable store: refresh as if nobody else had
+            return False
+        if not stored or stored.get("refresh_token") == self._token.get("refresh_token"):
+            return False
+        if float(stored.get("expires_at") or 0) - REFRESH_LEEWAY <= time.time():
+            return False
+        self._token = stored
+        return True
+
     def refresh(self, http: Any) -> None:
         with self._lock:
             self._refresh(http)
 
     def _refresh(self, http: Any) -> None:
+        if self._adopt_stored():
+            return
         refresh_token = self._token.get("refresh_token")
         again = f"run `bridge sc-login {self.endpoints.base}` again"
         if not refresh_token:

@@ -200,3 +200,21 @@ def test_polling_rides_out_a_short_network_blip(sim):
 
         assert poll_for_token(http, endpoints, device, sleep=sleep)["access_token"]
     assert len(calls) == 2
+
+
+def test_two_processes_sharing_a_login_never_replay_a_rotated_refresh_token(sim):
+    """A second sync with the same stored login takes the token the first refreshed,
+    instead of spending the used refresh token (which would end the whole login)."""
+    endpoints = Endpoints.from_address(sim.address)
+    token = _login(sim)
+    store = token_stores()[0]
+    store.save(endpoints.base, token)
+    first = TokenCredentials(endpoints, store, dict(token))
+    second = TokenCredentials(endpoints, store, dict(token))
+    settings = CloudSettings(endpoints, timeout=5)
+    with httpx.Client() as http:
+        first.refresh(http)
+        second.refresh(http)
+    for credentials in (first, second):
+        with StandCloudClient(settings, credentials) as client:
+            client.healthcheck()
