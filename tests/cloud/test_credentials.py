@@ -108,3 +108,11 @@ def test_plain_http_to_loopback_does_not_warn(tmp_path, capsys, address):
     config = _stand(tmp_path, f'address = "{address}"')
     main(["--config", str(config), "sc-logout"])
     assert "plain http" not in capsys.readouterr().err
+
+
+def test_sc_login_check_says_why_the_env_key_is_withheld(tmp_path, sim, capsys, monkeypatch):
+    monkeypatch.setenv("HARDPY_SC_API_KEY", sim.api_key)
+    config = _stand(tmp_path, f'address = "{sim.address}"')
+    assert main(["--config", str(config), "sc-login", "--check"]) == 1
+    err = capsys.readouterr().err
+    assert "HARDPY_SC_API_KEY is not sent to" in err and "BRIDGE_SC_ADDRESS" in err
