@@ -42,7 +42,7 @@ def main() -> int:
             "autosync = true\n",
             encoding="utf-8",
         )
-        env = {**os.environ, "HARDPY_SC_API_KEY": API_KEY}
+        env = {**os.environ, "HARDPY_SC_API_KEY": API_KEY, "BRIDGE_SC_ADDRESS": sim.address}
         bridge = [sys.executable, "-m", "bridge.cli.main", "--config", str(config)]
         step("hil/ on the simulated stand: pytest hil --stand sim")
         plan = subprocess.run([sys.executable, "-m", "pytest", str(HIL), "--stand", "sim",

@@ -179,7 +179,8 @@ def _check(settings: Any) -> int:
         credentials = load_credentials(endpoints, settings.api_key, stores)
     except AuthError:
         print(
-            f"not logged in to {endpoints.base} (token store: {stores[0].name});"
+            settings.key_refused
+            or f"not logged in to {endpoints.base} (token store: {stores[0].name});"
             f" run `bridge sc-login {endpoints.base}`",
             file=sys.stderr,
         )
@@ -194,22 +195,53 @@ def _check(settings: Any) -> int:
             " refreshed automatically while the login lasts"
         )
     else:
-        source = API_KEY_ENV if os.environ.get(API_KEY_ENV) else "hardpy.toml api_key"
+        from_env = settings.api_key == os.environ.get(API_KEY_ENV)
+        source = API_KEY_ENV if from_env else "hardpy.toml api_key"
         print(f"OK: {endpoints.base} accepts the API key from {source}; it does not expire")
     return 0
 
 
 def run_logout(args: argparse.Namespace) -> int:
+    """Revoke the stored login at StandCloud, then delete it here (even if unrevoked)."""
     from bridge.cloud.tokens import token_stores
 
     settings = _settings(args, args.address)
     base = settings.endpoints.base
-    removed = [store.name for store in token_stores() if store.delete(base)]
+    stores = token_stores()
+    tokens = [token for token in (store.load(base) for store in stores) if token]
+    if tokens:
+        _revoke(settings, tokens)
+    removed = [store.name for store in stores if store.delete(base)]
     if removed:
         print(f"Logged out of {base}: removed the tokens from {', '.join(removed)}")
     else:
         print(f"No stored login for {base}; nothing to remove")
     return 0
+
+
+def _revoke(settings: Any, tokens: list[dict[str, Any]]) -> None:
+    import httpx
+
+    from bridge.cloud.client import explain_transport_error
+    from bridge.cloud.login import revoke
+    from bridge.errors import StandCloudError
+
+    endpoints = settings.endpoints
+    try:
+        with httpx.Client(verify=settings.ssl_verify(), timeout=settings.timeout) as http:
+            for token in tokens:
+                try:
+                    revoke(http, endpoints, token)
+                except httpx.TransportError as exc:
+                    raise explain_transport_error(endpoints.base, exc) from None
+    except StandCloudError as exc:
+        print(
+            f"warning: the login was not revoked at StandCloud ({exc}); its tokens are"
+            " deleted here and stop working when the StandCloud login ends",
+            file=sys.stderr,
+        )
+    else:
+        print(f"Revoked the login at {endpoints.base}")
 
 
 # -- sync ---------------------------------------------------------------------------

@@ -86,11 +86,30 @@ class TokenCredentials:
             self._refresh(http)
             return True
 
+    def _adopt_stored(self) -> bool:
+        """Take a fresher token another process (a second sync) stored meanwhile.
+
+        Refresh tokens rotate, and a server treats a used one presented again as
+        stolen and ends the whole login: so never spend one another process spent.
+        """
+        try:
+            stored = self.store.load(self.endpoints.base)
+        except Exception:  # an unreadable store: refresh as if nobody else had
+            return False
+        if not stored or stored.get("refresh_token") == self._token.get("refresh_token"):
+            return False
+        if float(stored.get("expires_at") or 0) - REFRESH_LEEWAY <= time.time():
+            return False
+        self._token = stored
+        return True
+
     def refresh(self, http: Any) -> None:
         with self._lock:
             self._refresh(http)
 
     def _refresh(self, http: Any) -> None:
+        if self._adopt_stored():
+            return
         refresh_token = self._token.get("refresh_token")
         again = f"run `bridge sc-login {self.endpoints.base}` again"
         if not refresh_token:
@@ -139,15 +158,24 @@ class TokenCredentials:
 
 
 def load_credentials(
-    endpoints: Endpoints, api_key: str | None, stores: list[TokenStore]
+    endpoints: Endpoints,
+    api_key: str | None,
+    stores: list[TokenStore],
+    key_refused: str | None = None,
 ) -> ApiKeyCredentials | TokenCredentials:
-    """The API key when one is set, else the stored login for this address."""
+    """The API key when one is set, else the stored login for this address.
+
+    ``key_refused``: why the environment's key was withheld from this address; said
+    instead of "not logged in" when there is no login either.
+    """
     if api_key:
         return ApiKeyCredentials(api_key)
     for store in stores:
         token = store.load(endpoints.base)
         if token and token.get("access_token"):
             return TokenCredentials(endpoints, store, token)
+    if key_refused:
+        raise AuthError(key_refused, address=endpoints.base)
     raise AuthError(
         f"not logged in to {endpoints.base}: run `bridge sc-login {endpoints.base}`"
         " or set api_key in [stand_cloud] (or HARDPY_SC_API_KEY)",

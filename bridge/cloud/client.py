@@ -211,5 +211,7 @@ def open_client(
 
     # API-key mode needs no token store (and so never imports keyring).
     stores = [] if settings.api_key else token_stores(notify) if notify else token_stores()
-    credentials = load_credentials(settings.endpoints, settings.api_key, stores)
+    credentials = load_credentials(
+        settings.endpoints, settings.api_key, stores, settings.key_refused
+    )
     return StandCloudClient(settings, credentials, connections=connections, timeout=timeout)

@@ -106,3 +106,24 @@ def poll_for_token(
         raise AuthError(
             f"login failed: {reason}", address=endpoints.base, status=response.status_code
         )
+
+
+def revoke(http: httpx.Client, endpoints: Endpoints, token: dict[str, Any]) -> None:
+    """End a login at the server (RFC 7009): the refresh token, then the access token.
+
+    Revoking the refresh token ends its access tokens too at a server that follows
+    RFC 7009 §2.1; the access token is sent as well for one that does not.
+    """
+    for kind in ("refresh_token", "access_token"):
+        if not token.get(kind):
+            continue
+        response = http.post(
+            endpoints.revocation,
+            data={"token": token[kind], "token_type_hint": kind, "client_id": CLIENT_ID},
+        )
+        if response.status_code != 200:
+            raise StandCloudError(
+                f"StandCloud did not revoke the login (HTTP {response.status_code})",
+                address=endpoints.base,
+                status=response.status_code,
+            )

@@ -106,4 +106,6 @@ def result_line(result: Any, run_id: str | None) -> str:
     if result.pending:
         reason = result.error or next(iter(result.pending.values()))
         parts.append(f"{len(result.pending)} still queued ({reason}); `bridge sync` will retry")
+    if result.busy:
+        parts.append(f"{len(result.busy)} left to another sync that is uploading them")
     return "StandCloud: " + ("; ".join(parts) if parts else "nothing to upload")

@@ -4,6 +4,8 @@ Worker threads only talk HTTP; the calling thread owns the store and writes ever
 attempt as it is reported, so SQLite is used from one thread and a killed sync
 leaves a consistent outbox. A run is marked uploaded only after a 201; a report sent
 again after a lost answer is harmless because StandCloud keys reports by run id.
+Each run is claimed before it is sent (``bridge.store.claims``), so that two syncs at
+once (two terminals, autosync beside ``bridge sync``) never send the same run twice.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from typing import Any
 
 from bridge.cloud.client import StandCloudClient, Unavailable
 from bridge.errors import AuthError, StandCloudError, TLSError, UploadRejected
-from bridge.store import outbox
+from bridge.store import claims, outbox
 
 MISSING_HINTS = {
     "DUT part number": "hardpy.set_dut_part_number(...)",
@@ -51,6 +53,7 @@ class SyncResult:
     rejected: dict[str, str] = field(default_factory=dict)
     held: dict[str, str] = field(default_factory=dict)
     pending: dict[str, str] = field(default_factory=dict)  # still queued: last error
+    busy: list[str] = field(default_factory=list)  # left to another sync uploading them
     error: str | None = None  # what stopped the sync early (auth, TLS, unreachable)
 
     @property
@@ -117,6 +120,8 @@ class Uploader:
         self.report_of = report_of or store.report
         self._stop = threading.Event()
         self._events: queue.Queue[_Event] = queue.Queue()
+        self.claimer = claims.Claimer.here()
+        self.lease = claims.LEASE_S
 
     # -- worker side (HTTP only) ----------------------------------------------------
     def _upload(self, run_id: str, body: bytes) -> None:
@@ -185,6 +190,7 @@ class Uploader:
             )
         if not event.final:
             return
+        claims.release(self.store, self.claimer, event.run_id)
         if event.outcome == "uploaded":
             result.uploaded.append(event.run_id)
         elif event.outcome == "rejected":
@@ -210,12 +216,25 @@ class Uploader:
         pending = iter(todo)
         in_flight = 0
         fatal: str | None = None
+        states = ("pending", "held") if self.fill_unknown else ("pending",)
         self._stop.clear()
-        with ThreadPoolExecutor(self.parallel, thread_name_prefix="standcloud-upload") as pool:
+        with (
+            _released(self.store, self.claimer),
+            ThreadPoolExecutor(self.parallel, thread_name_prefix="standcloud-upload") as pool,
+        ):
 
             def submit_next() -> bool:
                 for run_id in pending:
+                    if not claims.claim(
+                        self.store, run_id, self.claimer, states=states, lease=self.lease
+                    ):
+                        result.busy.append(run_id)
+                        if progress:
+                            progress(run_id, "busy")
+                        continue
                     body = self._prepare(run_id, result)
+                    if body is None:
+                        claims.release(self.store, self.claimer, run_id)
                     if progress and body is None:
                         progress(run_id, "held")
                     if body is not None:
@@ -228,8 +247,17 @@ class Uploader:
                     if not submit_next():
                         break
                     in_flight += 1
+                renewed = time.monotonic()
                 while in_flight:
-                    event = self._events.get()
+                    try:
+                        event = self._events.get(timeout=self.lease / 8)
+                    except queue.Empty:
+                        event = None
+                    if time.monotonic() - renewed > self.lease / 4:
+                        claims.renew(self.store, self.claimer, lease=self.lease)
+                        renewed = time.monotonic()
+                    if event is None:
+                        continue
                     self._record(event, result)
                     if not event.final:
                         continue
@@ -246,6 +274,15 @@ class Uploader:
             for run_id in pending:  # never tried in this sync: still queued
                 result.pending.setdefault(run_id, "not tried: the sync stopped early")
         return result
+
+
+@contextlib.contextmanager
+def _released(store: Any, claimer: claims.Claimer) -> Iterator[None]:
+    """Whatever ends the sync (Ctrl-C included), its claims go with it."""
+    try:
+        yield
+    finally:
+        claims.release(store, claimer)
 
 
 @contextlib.contextmanager

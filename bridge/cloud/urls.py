@@ -7,6 +7,7 @@ written out, so that a typo never downgrades a stand to clear text.
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -67,6 +68,11 @@ class Endpoints:
         return f"{self.base}/auth/api/oidc/token"
 
     @property
+    def revocation(self) -> str:
+        """RFC 7009 token revocation (``sc-logout`` ends the login at the server)."""
+        return f"{self.base}/auth/api/oidc/revocation"
+
+    @property
     def authorization(self) -> str:
         return f"{self.base}/auth/api/oidc/authorization"
 
@@ -89,3 +95,14 @@ class Endpoints:
     @property
     def is_https(self) -> bool:
         return self.base.startswith("https://")
+
+    @property
+    def is_loopback(self) -> bool:
+        """This machine only (``localhost``, ``*.localhost``, 127.0.0.0/8, ``::1``)."""
+        host = (urlsplit(self.base).hostname or "").lower()
+        if host == "localhost" or host.endswith(".localhost"):
+            return True
+        try:
+            return ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            return False

@@ -26,9 +26,11 @@ def approve(
         assert "Accept" in page.text
         action_path = re.search(r'<form method="post" action="([^"]+)"', page.text).group(1)
         user_code = re.search(r'name="user_code" value="([^"]*)"', page.text).group(1)
+        csrf = re.search(r'name="csrf" value="([^"]*)"', page.text).group(1)
         return browser.post(
             str(page.url.join(action_path)),
-            data={"user_code": user_code, "login": login, "password": password, "action": action},
+            data={"user_code": user_code, "login": login, "password": password,
+                  "action": action, "csrf": csrf},
         )
 
 

@@ -18,6 +18,7 @@ def _isolated_tokens(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("BRIDGE_TOKEN_DIR", str(directory))
     monkeypatch.setenv("BRIDGE_TOKEN_STORE", "file")
     monkeypatch.delenv("HARDPY_SC_API_KEY", raising=False)
+    monkeypatch.delenv("BRIDGE_SC_ADDRESS", raising=False)
     return directory
 
 

@@ -98,12 +98,14 @@ def test_denied_login_exits_non_zero(stand, sim):
 
 def test_check_with_api_key_from_environment(stand, sim, capsys, monkeypatch):
     monkeypatch.setenv("HARDPY_SC_API_KEY", sim.api_key)
+    monkeypatch.setenv("BRIDGE_SC_ADDRESS", sim.address)
     assert _run(stand, "sc-login", "--check") == 0
     assert "HARDPY_SC_API_KEY" in capsys.readouterr().out
 
 
 def test_check_fails_when_the_service_is_down(stand, sim, capsys, monkeypatch):
     monkeypatch.setenv("HARDPY_SC_API_KEY", sim.api_key)
+    monkeypatch.setenv("BRIDGE_SC_ADDRESS", sim.address)
     sim.stop()
     assert _run(stand, "sc-login", "--check") == 1
     assert "cannot reach StandCloud" in capsys.readouterr().err
@@ -119,6 +121,7 @@ def test_verify_false_warns_on_every_command(tmp_path, capsys):
 
 def test_sync_uploads_and_status_counts(stand, sim, capsys, monkeypatch):
     monkeypatch.setenv("HARDPY_SC_API_KEY", sim.api_key)
+    monkeypatch.setenv("BRIDGE_SC_ADDRESS", sim.address)
     with Store.open(stand / "runs.db") as store:
         runs = [add_run(store, serial=f"SN-{i}") for i in range(3)]
         held = add_run(store, part_number=None)
@@ -151,6 +154,7 @@ def test_sync_without_login_fails_with_a_one_line_reason(stand, sim, capsys):
 
 def test_cloud_run_unknown_id_fails(stand, sim, capsys, monkeypatch):
     monkeypatch.setenv("HARDPY_SC_API_KEY", sim.api_key)
+    monkeypatch.setenv("BRIDGE_SC_ADDRESS", sim.address)
     assert _run(stand, "cloud", "run", "nope") == 1
     assert "404" in capsys.readouterr().err
 
@@ -164,12 +168,14 @@ def test_malformed_json_answer_to_a_read_is_a_clear_error(stand, sim, capsys, mo
 
     sim.sim.app.router.routes.insert(0, Route("/hardpy/api/v1/tested_dut", broken))
     monkeypatch.setenv("HARDPY_SC_API_KEY", sim.api_key)
+    monkeypatch.setenv("BRIDGE_SC_ADDRESS", sim.address)
     assert _run(stand, "cloud", "duts") == 1
     assert "malformed answer" in capsys.readouterr().err
 
 
 def test_kill_9_halfway_through_sync_loses_and_duplicates_nothing(stand, sim, monkeypatch):
     monkeypatch.setenv("HARDPY_SC_API_KEY", sim.api_key)
+    monkeypatch.setenv("BRIDGE_SC_ADDRESS", sim.address)
     with Store.open(stand / "runs.db") as store:
         runs = [add_run(store, serial=f"SN-{i}") for i in range(200)]
     sim.faults.delay = 0.02  # 4 parallel uploads: at most ~200 runs/s

@@ -42,6 +42,7 @@ def fill_actions_after_test(post_run_functions: list):
 @pytest.fixture
 def hardpy_plan(plan, sim, monkeypatch):
     monkeypatch.setenv("HARDPY_SC_API_KEY", sim.api_key)
+    monkeypatch.setenv("BRIDGE_SC_ADDRESS", sim.address)
     plan.write("hardpy.toml", f'[stand_cloud]\naddress = "{sim.address}"\nautosync = true\n')
     plan.write("conftest.py", CONFTEST)
     plan.write("test_plan.py", PLAN)

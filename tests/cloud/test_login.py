@@ -159,6 +159,7 @@ def test_api_key_from_environment_wins_over_the_file(sim, monkeypatch):
 
     section = StandCloudSection(address=sim.address, api_key="from-file")
     monkeypatch.setenv("HARDPY_SC_API_KEY", sim.api_key)
+    monkeypatch.setenv("BRIDGE_SC_ADDRESS", sim.address)
     settings = CloudSettings.from_section(section)
     assert settings.api_key == sim.api_key
     credentials = load_credentials(settings.endpoints, settings.api_key, token_stores())
@@ -199,3 +200,21 @@ def test_polling_rides_out_a_short_network_blip(sim):
 
         assert poll_for_token(http, endpoints, device, sleep=sleep)["access_token"]
     assert len(calls) == 2
+
+
+def test_two_processes_sharing_a_login_never_replay_a_rotated_refresh_token(sim):
+    """A second sync with the same stored login takes the token the first refreshed,
+    instead of spending the used refresh token (which would end the whole login)."""
+    endpoints = Endpoints.from_address(sim.address)
+    token = _login(sim)
+    store = token_stores()[0]
+    store.save(endpoints.base, token)
+    first = TokenCredentials(endpoints, store, dict(token))
+    second = TokenCredentials(endpoints, store, dict(token))
+    settings = CloudSettings(endpoints, timeout=5)
+    with httpx.Client() as http:
+        first.refresh(http)
+        second.refresh(http)
+    for credentials in (first, second):
+        with StandCloudClient(settings, credentials) as client:
+            client.healthcheck()

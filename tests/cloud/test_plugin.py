@@ -18,6 +18,7 @@ def test_example():
 @pytest.fixture
 def cloud_plan(plan, sim, monkeypatch):
     monkeypatch.setenv("HARDPY_SC_API_KEY", sim.api_key)
+    monkeypatch.setenv("BRIDGE_SC_ADDRESS", sim.address)
 
     def configure(**options: object) -> object:
         lines = [f'address = "{sim.address}"']

@@ -1,4 +1,4 @@
-"""The simulator's HTTP surface: OAuth endpoints, the login page, the stand API.
+"""The simulator's HTTP surface: OAuth endpoints, the stand API (sign-in page: browser.py).
 
 Fault injection (``Faults``) lets tests make the next answers fail in the ways a real
 network and a real service do, each counted down as it is used.
@@ -7,7 +7,6 @@ network and a real service do, each counted down as it is used.
 from __future__ import annotations
 
 import asyncio
-import html
 import json
 import time
 from dataclasses import dataclass
@@ -16,9 +15,10 @@ from typing import Any
 from pydantic import ValidationError
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bridge.cloud.sim.browser import SignInPages
 from bridge.cloud.sim.db import SimDB
 from bridge.cloud.sim.oauth import FormSnapshot, SimAuthServer
 from bridge.report_schema import RunReport
@@ -47,26 +47,6 @@ class _DropConnection(Response):
             {"type": "http.response.start", "status": 201, "headers": [(b"content-length", b"64")]}
         )
         raise ConnectionAbortedError("simulated: answer lost after the report was stored")
-
-
-PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>{title}</title></head>
-<body><h1>{title}</h1>{body}</body></html>"""
-
-
-def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
-    return HTMLResponse(PAGE.format(title=html.escape(title), body=body), status_code=status)
-
-
-def _login_form(user_code: str, error: str = "") -> str:
-    note = f'<p class="error">{html.escape(error)}</p>' if error else ""
-    return f"""{note}<p>A test stand asks to upload reports on your behalf.</p>
-<form method="post" action="/auth/device">
-<label>Code <input name="user_code" value="{html.escape(user_code)}"></label><br>
-<label>Login <input name="login" autocomplete="username"></label><br>
-<label>Password <input name="password" type="password"></label><br>
-<button name="action" value="accept">Accept</button>
-<button name="action" value="deny">Deny</button>
-</form>"""
 
 
 def _summary(report: dict[str, Any], attempt: int) -> dict[str, Any]:
@@ -117,6 +97,7 @@ class SimApp:
         self.db, self.auth, self.faults = db, auth, faults
         self._on_shutdown = on_shutdown
         self.stored = 0
+        self.sign_in = SignInPages(db)
         self.closing = False  # shutting down after a fault: drop every upload
         api = "/hardpy/api/v1"
         self.app = Starlette(
@@ -127,8 +108,9 @@ class SimApp:
                     methods=["POST"],
                 ),
                 Route("/auth/api/oidc/token", self.token, methods=["POST"]),
-                Route("/auth/device", self.login_page, methods=["GET"]),
-                Route("/auth/device", self.login_submit, methods=["POST"]),
+                Route("/auth/api/oidc/revocation", self.revocation, methods=["POST"]),
+                Route("/auth/device", self.sign_in.show, methods=["GET"]),
+                Route("/auth/device", self.sign_in.submit, methods=["POST"]),
                 Route(f"{api}/healthcheck", self.healthcheck),
                 Route(f"{api}/test_report", self.test_report, methods=["POST"]),
                 Route(f"{api}/test_run", self.test_runs),
@@ -150,31 +132,8 @@ class SimApp:
     async def token(self, request: Request) -> Response:
         return self.auth.create_token_response(await self._snapshot(request))
 
-    # -- the browser side -------------------------------------------------------------
-    async def login_page(self, request: Request) -> Response:
-        return _page("StandCloud sign-in", _login_form(request.query_params.get("user_code", "")))
-
-    async def login_submit(self, request: Request) -> Response:
-        form = await request.form()
-        user_code = str(form.get("user_code", "")).strip().upper()
-        login, password = str(form.get("login", "")), str(form.get("password", ""))
-        row = self.db.one("SELECT * FROM device_codes WHERE user_code = ?", (user_code,))
-        if row is None or row["used"] or row["approved"] is not None:
-            return _page("Error", "<p>Unknown or already used code.</p>", 400)
-        if row["expires_at"] < time.time():
-            return _page("Error", "<p>This code has expired: start the login again.</p>", 400)
-        if not self.db.check_password(login, password):
-            return _page(
-                "StandCloud sign-in", _login_form(user_code, "Wrong login or password."), 401
-            )
-        approved = 1 if form.get("action") == "accept" else 0
-        self.db.execute(
-            "UPDATE device_codes SET login = ?, approved = ? WHERE user_code = ?",
-            (login, approved, user_code),
-        )
-        if not approved:
-            return _page("Access denied", "<p>The stand was not authorized.</p>", 403)
-        return _page("Token issued", "<p>The stand is authorized. You may close this window.</p>")
+    async def revocation(self, request: Request) -> Response:
+        return self.auth.create_endpoint_response("revocation", await self._snapshot(request))
 
     # -- the stand API ----------------------------------------------------------------
     def _login_of(self, request: Request) -> str | None:

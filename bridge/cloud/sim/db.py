@@ -2,11 +2,17 @@
 
 One connection guarded by a lock: the server's event loop and the test thread both
 use it, and a simulator never needs more throughput than that gives.
+
+Secrets are kept as a real service keeps them: the password as a salted scrypt hash,
+API keys and tokens as SHA-256 digests (they are long random strings, so a digest
+cannot be guessed back), in a file only its owner can read.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import secrets
 import sqlite3
 import threading
@@ -22,10 +28,12 @@ CREATE TABLE IF NOT EXISTS device_codes (
     device_code TEXT PRIMARY KEY, user_code TEXT UNIQUE NOT NULL, client_id TEXT NOT NULL,
     scope TEXT, expires_at REAL NOT NULL, interval REAL NOT NULL, last_poll REAL,
     login TEXT, approved INTEGER, used INTEGER NOT NULL DEFAULT 0);
+-- access_token / refresh_token hold digests; family: every token of one login, so that
+-- a replayed refresh token or a revocation ends them all
 CREATE TABLE IF NOT EXISTS tokens (
     access_token TEXT PRIMARY KEY, refresh_token TEXT UNIQUE, login TEXT NOT NULL,
     client_id TEXT NOT NULL, scope TEXT, issued_at REAL NOT NULL, expires_at REAL NOT NULL,
-    refresh_expires_at REAL NOT NULL, revoked INTEGER NOT NULL DEFAULT 0);
+    refresh_expires_at REAL NOT NULL, revoked INTEGER NOT NULL DEFAULT 0, family TEXT);
 CREATE TABLE IF NOT EXISTS reports (
     id TEXT PRIMARY KEY, received_at REAL NOT NULL, login TEXT NOT NULL, body TEXT NOT NULL,
     part_number TEXT, serial_number TEXT, stand_name TEXT, status TEXT,
@@ -35,17 +43,50 @@ CREATE INDEX IF NOT EXISTS reports_by_dut ON reports (part_number, serial_number
 CREATE TABLE IF NOT EXISTS report_posts (
     id INTEGER PRIMARY KEY, report_id TEXT, at REAL NOT NULL, outcome TEXT NOT NULL);
 """
+# A data directory from before secrets were hashed: its plain keys and tokens go.
+UPGRADE = """
+DELETE FROM api_keys WHERE length(key) != 64;
+DELETE FROM tokens WHERE length(access_token) != 64;
+"""
+SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}  # ~16 MB and tens of ms per check
+
+
+def digest(secret: str) -> str:
+    """How an API key or a token is stored and looked up."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def hash_password(password: str, salt: bytes | None = None) -> str:
+    salt = secrets.token_bytes(16) if salt is None else salt
+    key = hashlib.scrypt(password.encode(), salt=salt, **SCRYPT)
+    return f"scrypt${salt.hex()}${key.hex()}"
+
+
+_NO_USER = hash_password("", b"\0" * 16)  # checked against for an unknown login: same time
+
+
+def _private_file(path: Path) -> None:
+    """The database (and its WAL and shared-memory files) readable by its owner only."""
+    os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if file.exists():
+            file.chmod(0o600)
 
 
 class SimDB:
     def __init__(self, path: Path | str):
         self.path = Path(path)
         self._lock = threading.Lock()
+        _private_file(self.path)
         self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._conn.row_factory = sqlite3.Row
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")  # a simulator needs no fsync per commit
         self._conn.executescript(SCHEMA)
+        columns = {row[1] for row in self._conn.execute("PRAGMA table_info(tokens)")}
+        if "family" not in columns:
+            self._conn.execute("ALTER TABLE tokens ADD COLUMN family TEXT")
+        self._conn.executescript(UPGRADE)
 
     def close(self) -> None:
         with self._lock:
@@ -61,28 +102,36 @@ class SimDB:
 
     # -- users and keys -------------------------------------------------------------
     def add_user(self, login: str, password: str) -> None:
-        self.execute("INSERT OR REPLACE INTO users VALUES (?, ?)", (login, password))
+        self.execute(
+            "INSERT OR REPLACE INTO users VALUES (?, ?)", (login, hash_password(password))
+        )
 
     def check_password(self, login: str, password: str) -> bool:
+        """Whether the password is right; as slow for an unknown login as for a known one."""
         row = self.one("SELECT password FROM users WHERE login = ?", (login,))
-        return row is not None and secrets.compare_digest(row["password"], password)
+        stored = row["password"] if row is not None else _NO_USER
+        _, salt, _ = stored.split("$")
+        right = secrets.compare_digest(stored, hash_password(password, bytes.fromhex(salt)))
+        return row is not None and right
 
     def add_api_key(self, login: str, key: str | None = None) -> str:
+        """Accept ``key`` (a new random one when None); only its digest is kept."""
         key = key or f"sc_{secrets.token_urlsafe(24)}"
-        self.execute("INSERT OR REPLACE INTO api_keys VALUES (?, ?, 0)", (key, login))
+        self.execute("INSERT OR REPLACE INTO api_keys VALUES (?, ?, 0)", (digest(key), login))
         return key
 
     def revoke_api_key(self, key: str) -> None:
-        self.execute("UPDATE api_keys SET revoked = 1 WHERE key = ?", (key,))
+        self.execute("UPDATE api_keys SET revoked = 1 WHERE key = ?", (digest(key),))
 
     def bearer_login(self, bearer: str) -> str | None:
         """The user behind a bearer value (an access token or an API key), if valid."""
+        hashed = digest(bearer)
         row = self.one(
             "SELECT login FROM tokens WHERE access_token = ? AND revoked = 0 AND expires_at > ?",
-            (bearer, time.time()),
+            (hashed, time.time()),
         )
         if row is None:
-            row = self.one("SELECT login FROM api_keys WHERE key = ? AND revoked = 0", (bearer,))
+            row = self.one("SELECT login FROM api_keys WHERE key = ? AND revoked = 0", (hashed,))
         return row["login"] if row else None
 
     # -- reports --------------------------------------------------------------------

@@ -4,6 +4,10 @@ authlib ships integrations for Flask and Django only; the adapter below gives it
 it asks of a framework (an OAuth2Request built from a request, a response built from
 status/body/headers) for Starlette. Starlette reads forms asynchronously, so the
 route reads the form first and hands authlib a plain snapshot.
+
+Tokens are stored as digests, grouped by login ("family"). Refresh tokens rotate, and
+a used one presented again is taken as stolen: every token of its family is revoked
+(OAuth 2.0 Security BCP, RFC 9700 §4.14). RFC 7009 revocation ends a whole family too.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from authlib.oauth2.rfc6749.errors import InvalidGrantError
 from authlib.oauth2.rfc6749.grants import RefreshTokenGrant
 from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
 from authlib.oauth2.rfc6750 import BearerTokenGenerator
+from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc8628 import (
     DeviceAuthorizationEndpoint,
     DeviceCodeGrant,
@@ -25,7 +30,7 @@ from authlib.oauth2.rfc8628 import (
 )
 from starlette.responses import JSONResponse
 
-from bridge.cloud.sim.db import SimDB
+from bridge.cloud.sim.db import SimDB, digest
 from bridge.cloud.urls import CLIENT_ID, SCOPE
 
 
@@ -133,19 +138,28 @@ class SimAuthServer(AuthorizationServer):
 
     def save_token(self, token: dict[str, Any], request: OAuth2Request) -> None:
         now = time.time()
+        refreshed = request.refresh_token  # the _Token a refresh grant was given, else None
+        family = refreshed.row["family"] if refreshed is not None else secrets.token_hex(8)
+        refresh_token = token.get("refresh_token")
         self.db.execute(
-            "INSERT INTO tokens VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)",
+            "INSERT INTO tokens (access_token, refresh_token, login, client_id, scope,"
+            " issued_at, expires_at, refresh_expires_at, revoked, family)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
             (
-                token["access_token"],
-                token.get("refresh_token"),
+                digest(token["access_token"]),
+                digest(refresh_token) if refresh_token else None,
                 request.user,
                 CLIENT_ID,
                 token.get("scope"),
                 now,
                 now + self.access_ttl,
                 now + self.refresh_ttl,
+                family,
             ),
         )
+
+    def revoke_family(self, family: str | None) -> None:
+        self.db.execute("UPDATE tokens SET revoked = 1 WHERE family = ?", (family,))
 
     def create_oauth2_request(self, request: FormSnapshot) -> OAuth2Request:
         return _Request(request)
@@ -226,11 +240,17 @@ class SimRefreshTokenGrant(RefreshTokenGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = ["none"]  # noqa: RUF012 - authlib's class attribute
 
     def authenticate_refresh_token(self, refresh_token: str) -> _Token | None:
-        row = self.server.db.one("SELECT * FROM tokens WHERE refresh_token = ?", (refresh_token,))
+        row = self.server.db.one(
+            "SELECT * FROM tokens WHERE refresh_token = ?", (digest(refresh_token),)
+        )
         if row is None:
             return None
         token = _Token(row)
-        return None if token.is_revoked() or token.is_expired() else token
+        if token.is_revoked():
+            # used before (rotated) or revoked: whoever holds it, its successors end too
+            self.server.revoke_family(row["family"])
+            return None
+        return None if token.is_expired() else token
 
     def authenticate_user(self, refresh_token: _Token) -> str:
         return refresh_token.get_user()
@@ -240,6 +260,23 @@ class SimRefreshTokenGrant(RefreshTokenGrant):
             "UPDATE tokens SET revoked = 1 WHERE access_token = ?",
             (refresh_token.row["access_token"],),
         )
+
+
+class SimRevocation(RevocationEndpoint):
+    """RFC 7009: ``sc-logout`` ends the login at the server, not only on the stand."""
+
+    CLIENT_AUTH_METHODS = ["none"]  # noqa: RUF012 - authlib's class attribute
+
+    def query_token(self, token_string: str, token_type_hint: str | None) -> _Token | None:
+        hashed = digest(token_string)
+        row = self.server.db.one(
+            "SELECT * FROM tokens WHERE access_token = ? OR refresh_token = ?", (hashed, hashed)
+        )
+        return _Token(row) if row is not None else None
+
+    def revoke_token(self, token: _Token, request: OAuth2Request) -> None:
+        # §2.1: revoking a refresh token should end the access tokens of its grant
+        self.server.revoke_family(token.row["family"])
 
 
 def create_auth_server(
@@ -254,6 +291,7 @@ def create_auth_server(
     server = SimAuthServer(db, access_ttl=access_ttl, refresh_ttl=refresh_ttl)
     server.register_grant(SimDeviceCodeGrant)
     server.register_grant(SimRefreshTokenGrant)
+    server.register_endpoint(SimRevocation)
     server.register_endpoint(
         SimDeviceAuthorization(
             server, verification_uri=verification_uri, expires_in=device_ttl, interval=interval

@@ -3,6 +3,8 @@
 It listens on loopback only. With ``https=True`` it makes a throw-away CA (trustme),
 serves a certificate for ``127.0.0.1`` and ``localhost`` signed by it, and writes the
 CA to ``ca.pem`` in its data directory so that clients can be told to trust it.
+Every request passes ``Guard`` first: body size and request rate limits, and headers
+that forbid framing. The data directory and the database are its owner's only.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 
 from bridge.cloud.sim.app import Faults, SimApp
 from bridge.cloud.sim.db import SimDB
+from bridge.cloud.sim.guard import Guard
 from bridge.cloud.sim.oauth import create_auth_server
 
 DEMO_LOGIN = "demo"
@@ -36,6 +39,8 @@ class SimConfig:
     users: dict[str, str] = field(default_factory=lambda: {DEMO_LOGIN: DEMO_PASSWORD})
     api_key: str | None = None  # None: a random demo key
     log_level: str = "error"
+    max_body: int = 32 * 1024 * 1024  # bytes: a report with large artifacts fits
+    rate_limit: float | None = 2000.0  # requests per second per client IP (None: no limit)
 
 
 class SimServer:
@@ -49,7 +54,7 @@ class SimServer:
             self.data_dir = Path(self._tmp.name)
         else:
             self.data_dir = Path(self.config.data_dir)
-            self.data_dir.mkdir(parents=True, exist_ok=True)
+            self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.db = SimDB(self.data_dir / "standcloud.db")
         for login, password in self.config.users.items():
             self.db.add_user(login, password)
@@ -72,6 +77,8 @@ class SimServer:
             interval=self.config.interval,
         )
         self.sim = SimApp(self.db, self.auth, self.faults, on_shutdown=self._shutdown_soon)
+        self.guard = Guard(self.sim.app, max_body=self.config.max_body,
+                           rate=self.config.rate_limit)
         self._server = None
         self._thread: threading.Thread | None = None
         self._sock: socket.socket | None = None
@@ -110,7 +117,7 @@ class SimServer:
 
         key, chain = self._cert_files or (None, None)
         config = uvicorn.Config(
-            self.sim.app,
+            self.guard,
             log_level=self.config.log_level,
             log_config=None,
             access_log=False,

@@ -1,0 +1,98 @@
+"""One uploader per run: two `bridge sync` at once never POST a run twice (issue 9)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from cloud_support import add_run
+
+from bridge.store import Store, claims
+
+BRIDGE = [sys.executable, "-m", "bridge.cli.main"]
+
+
+@pytest.fixture
+def stand(tmp_path: Path, sim, monkeypatch) -> Path:
+    monkeypatch.setenv("HARDPY_SC_API_KEY", sim.api_key)
+    monkeypatch.setenv("BRIDGE_SC_ADDRESS", sim.address)
+    folder = tmp_path / "stand"
+    folder.mkdir()
+    (folder / "hardpy.toml").write_text(
+        f'[stand_cloud]\naddress = "{sim.address}"\n[store]\npath = "runs.db"\n'
+    )
+    return folder
+
+
+def _sync(stand: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [*BRIDGE, "--config", str(stand / "hardpy.toml"), "sync"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_two_syncs_at_once_post_every_run_exactly_once(stand, sim):
+    with Store.open(stand / "runs.db") as store:
+        runs = {add_run(store, serial=f"SN-{i}") for i in range(40)}
+    sim.faults.delay = 0.2  # 40 runs, 4 at a time: each sync alone would take ~2 s
+    first, second = _sync(stand), _sync(stand)
+    outputs = [proc.communicate(timeout=120) for proc in (first, second)]
+    assert first.returncode == 0 and second.returncode == 0, outputs
+    posts = sim.db.execute("SELECT report_id, COUNT(*) AS n FROM report_posts GROUP BY report_id")
+    assert {row["report_id"] for row in posts} == runs
+    assert [row["n"] for row in posts if row["n"] != 1] == []  # counted at the server
+    with Store.open(stand / "runs.db") as store:
+        assert claims.held(store.conn) == {}  # both let go of what they claimed
+
+
+def test_claim_of_a_killed_sync_expires(stand, sim):
+    with Store.open(stand / "runs.db") as store:
+        add_run(store)
+    sim.faults.delay = 60  # the upload hangs: the sync holds its claim
+    proc = _sync(stand)
+    try:
+        with Store.open(stand / "runs.db") as store:
+            deadline = time.monotonic() + 30
+            while not claims.held(store.conn) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert list(claims.held(store.conn).values()) == [f"{socket.gethostname()}:{proc.pid}"]
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.communicate(timeout=10)
+    with Store.open(stand / "runs.db") as store:
+        assert claims.held(store.conn) == {}  # its process is gone: the claim is void
+    sim.faults.delay = 0
+    result = _sync(stand)
+    out, err = result.communicate(timeout=60)
+    assert result.returncode == 0 and "1 uploaded" in out, out + err
+    assert sim.db.report_count() == 1
+
+
+def test_a_claim_from_another_machine_holds_until_its_lease_ends(store):
+    run_id = add_run(store)
+    elsewhere = claims.Claimer("other-stand-pc", 4242, "nonce-a")
+    here = claims.Claimer.here()
+    now = time.time()
+    assert claims.claim(store, run_id, elsewhere, lease=120, now=now)
+    assert not claims.claim(store, run_id, here, now=now + 60)
+    assert claims.claim(store, run_id, here, now=now + 121)  # the lease ran out
+    assert claims.held(store.conn, now=now + 121) == {run_id: f"{here.host}:{here.pid}"}
+
+
+def test_a_run_another_sync_uploaded_is_not_claimed_again(store):
+    from bridge.store import outbox
+
+    run_id = add_run(store)
+    first, second = claims.Claimer.here(), claims.Claimer.here()
+    assert claims.claim(store, run_id, first)
+    outbox.record_attempt(store, run_id, "uploaded", at=time.time())
+    claims.release(store, first, run_id)
+    assert not claims.claim(store, run_id, second)
