@@ -3,7 +3,7 @@
 ::
 
     [instruments.psu]
-    driver = "drivers.psu.ScpiPowerSupply"
+    driver = "drivers.psu.ScpiPowerSupply"   # or "mydrivers.x.Class" beside hardpy.toml
     resource = "TCPIP0::192.168.1.20::5025::SOCKET"
     channel = 1                      # any other key is a driver option
 
@@ -22,7 +22,6 @@ serialised across workers by a file lock beside the run store.
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import types
@@ -31,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from bridge.driver_import import import_driver, use_plan_folder
 from bridge.errors import ConfigError, InstrumentError, NotInRunError
 
 if TYPE_CHECKING:
@@ -63,6 +63,7 @@ class InstrumentsPlugin:
         self.config = config
         self.mode = mode
         self.worker = os.environ.get("PYTEST_XDIST_WORKER")
+        use_plan_folder(stand)  # `driver = "mydrivers.x.Y"` imports from the plan's folder
         self.slot_name, slot = self._pick_slot()
         self.specs = {
             name: self._spec(name, section, slot.get(name, {}))
@@ -109,7 +110,7 @@ class InstrumentsPlugin:
         if not name.isidentifier():
             raise self._error("instrument names must be Python identifiers (fixture names)",
                               base)
-        driver_cls = self._import_driver(section.driver, f"{base}.driver")
+        driver_cls = import_driver(self.stand, section.driver, f"{base}.driver")
         options = {**section.options, **overrides}
         accepted = {**driver_cls.OPTIONS, **dict.fromkeys(PLUGIN_KEYS)}
         for key, value in options.items():
@@ -140,18 +141,6 @@ class InstrumentsPlugin:
         shared = self.slot_name is not None and "resource" not in overrides \
             and "sim_resource" not in overrides
         return InstrumentSpec(name, driver_cls, resource, options, shared)
-
-    def _import_driver(self, path: str, key: str) -> type[Driver]:
-        from drivers.base import Driver
-
-        module_name, _, class_name = path.rpartition(".")
-        try:
-            cls = getattr(importlib.import_module(module_name), class_name)
-        except (ImportError, AttributeError, ValueError) as exc:
-            raise self._error(f"cannot import driver {path!r}: {exc}", key) from None
-        if not (isinstance(cls, type) and issubclass(cls, Driver)):
-            raise self._error(f"{path!r} is not a driver (drivers.base.Driver subclass)", key)
-        return cls
 
     # -- open, record, close ----------------------------------------------------------
 

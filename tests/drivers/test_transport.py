@@ -16,7 +16,7 @@ from drivers.transport import SerialTransport, Transport, VisaTransport
 
 
 def test_serial_transport_speaks_through_any_pyserial_url():
-    port = SerialTransport("loop://", timeout=0.01)
+    port = SerialTransport("loop://", timeout=1.0)
     assert isinstance(port, Transport)
     assert port.query("PING") == "PING"  # loop:// echoes what was written
     port.write_bytes(b"\x02\x00")
@@ -26,7 +26,7 @@ def test_serial_transport_speaks_through_any_pyserial_url():
 
 
 def test_serial_timeout_names_resource_command_and_partial_reply():
-    port = SerialTransport("loop://", timeout=0.01, read_termination="\r\n")
+    port = SerialTransport("loop://", timeout=0.5, read_termination="\r\n")
     port.write("HELLO")  # loop echoes "HELLO\n": the wrong line ending for this setting
     with pytest.raises(InstrumentError) as info:
         port.read_line()
@@ -36,7 +36,7 @@ def test_serial_timeout_names_resource_command_and_partial_reply():
 
 
 def test_serial_reply_that_does_not_decode_names_the_bytes():
-    port = SerialTransport("loop://", timeout=0.01)
+    port = SerialTransport("loop://", timeout=1.0)
     port.write_bytes(b"\xff\xfe\n")
     with pytest.raises(InstrumentError, match="not ascii") as info:
         port.read_line()
@@ -44,14 +44,14 @@ def test_serial_reply_that_does_not_decode_names_the_bytes():
 
 
 def test_serial_command_that_does_not_encode_names_it():
-    port = SerialTransport("loop://", timeout=0.01)
+    port = SerialTransport("loop://", timeout=1.0)
     with pytest.raises(InstrumentError, match="command is not ascii") as info:
         port.query("VOLT 5 µV")
     assert (info.value.resource, info.value.command) == ("loop://", "VOLT 5 µV")
 
 
 def test_serial_commands_that_vary_without_end_are_not_all_remembered():
-    port = SerialTransport("loop://", timeout=0.01)
+    port = SerialTransport("loop://", timeout=1.0)
     for step in range(1000):
         assert port.query(f"VOLT {step}") == f"VOLT {step}"
     assert len(port._encoded) <= 256
