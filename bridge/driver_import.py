@@ -53,7 +53,7 @@ def import_driver(stand: StandConfig, path: str, key: str) -> type[Driver]:
     except (ImportError, AttributeError, ValueError) as exc:
         hint = ""
         if isinstance(exc, ModuleNotFoundError) and exc.name == module_name.partition(".")[0]:
-            hint = f" (modules are looked up in the plan's folder {stand.root} and installed)"
+            hint = f" (looked for in the plan's folder {stand.root} and in installed packages)"
         raise ConfigError(f"cannot import driver {path!r}: {exc}{hint}", path=stand.path,
                           key=key) from None
     except SyntaxError as exc:

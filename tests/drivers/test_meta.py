@@ -84,7 +84,7 @@ def test_a_driver_whose_open_fails_leaves_no_session_open(bench, sim_backend):
 
 @pytest.mark.parametrize("driver_cls", DRIVERS)
 def test_a_misspelled_attribute_is_an_error_naming_the_nearest_setting(driver_cls):
-    from scripted_transport import ScriptedTransport
+    from drivers.testing import ScriptedTransport
 
     driver = driver_cls(ScriptedTransport([]))
     with pytest.raises(AttributeError, match=r"has no setting 'tranport'; did you mean "
