@@ -249,9 +249,44 @@ def _same_type(default: Any, value: Any) -> bool:
     return isinstance(value, type(default))
 
 
+def unavailable(spec: InstrumentSpec, slot: str | None, exc: InstrumentError) -> str:
+    """A few lines for an instrument that cannot be opened: what, why, what to check."""
+    why = str(exc).partition("; resource=")[0]
+    if exc.command not in (None, "open"):
+        why += f" (to {exc.command!r})"
+    section = f"[instruments.{spec.name}]" + (f" with [slots.{slot}]" if slot else "")
+    lines = [f"{spec.name}: cannot open {spec.resource} "
+             f"({spec.driver_cls.__module__}.{spec.driver_cls.__name__})",
+             f"  why: {why}",
+             f"  check: is it connected and switched on, and is this its address? "
+             f"(hardpy.toml {section}, resource)"]
+    if "::" not in spec.resource:  # a serial port: say which ones exist
+        ports = _serial_ports(with_hwid=spec.resource.startswith("hwgrep://"))
+        lines.append(f"  serial ports on this PC: {', '.join(ports) or 'none'}")
+    return "\n".join(lines)
+
+
+def _serial_ports(*, with_hwid: bool) -> list[str]:
+    """Each port with what it says it is (and its hwid, which hwgrep:// matches)."""
+    from serial.tools import list_ports
+
+    found = []
+    for port in sorted(list_ports.comports(), key=lambda port: port.device):
+        about = [text for text in (port.description, with_hwid and port.hwid)
+                 if text and text not in ("n/a", port.name)]
+        found.append(port.device + (f" ({'; '.join(about)})" if about else ""))
+    return found
+
+
 def _fixture(plugin: InstrumentsPlugin, name: str) -> Any:
     def instrument() -> Iterator[Driver]:
-        driver = plugin.open(name)
+        failure = None
+        try:
+            driver = plugin.open(name)
+        except InstrumentError as exc:
+            failure = unavailable(plugin.specs[name], plugin.slot_name, exc)
+        if failure is not None:  # outside `except`: a few lines, not three chained errors
+            pytest.fail(failure, pytrace=False)
         try:
             yield driver
         finally:
