@@ -168,6 +168,10 @@ class InstrumentsPlugin:
                     BENCH.watch(spec.resource, checker)
             lock = SharedLock(self.lock_dir / f"{name}.lock", checker)
         driver = spec.driver_cls.open(spec.resource, lock=lock, **options)
+        if getattr(driver, "progress", False) is None:  # e.g. firmware programming
+            from bridge.progress import TerminalProgress
+
+            driver.progress = TerminalProgress.for_terminal(self.config, name)
         self.opened[name] = driver
         driver.identity_listeners.append(lambda drv: self.record(name, drv))
         self.record(name, driver)
