@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from drivers.transport import Transport
 
-if TYPE_CHECKING:  # drivers.lock needs fcntl, which a Windows stand PC lacks
+if TYPE_CHECKING:  # only the protocol, for hints
     from drivers.lock import TransactionLock
 
 
