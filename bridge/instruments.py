@@ -262,8 +262,7 @@ def unavailable(spec: InstrumentSpec, slot: str | None, exc: InstrumentError) ->
     lines = [f"{spec.name}: cannot open {spec.resource} "
              f"({spec.driver_cls.__module__}.{spec.driver_cls.__name__})",
              f"  why: {why}",
-             f"  check: is it connected and switched on, and is this its address? "
-             f"(hardpy.toml {section}, resource)"]
+             f"  check: connected, switched on, at this address? (hardpy.toml {section})"]
     if "::" not in spec.resource:  # a serial port: say which ones exist
         ports = _serial_ports(with_hwid=spec.resource.startswith("hwgrep://"))
         lines.append(f"  serial ports on this PC: {', '.join(ports) or 'none'}")

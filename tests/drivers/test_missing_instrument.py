@@ -34,7 +34,7 @@ def test_a_missing_serial_port_reads_in_a_few_lines_and_lists_the_ports_there_ar
     assert len(lines) == 4, "\n".join(lines)
     assert lines[0] == f"x: cannot open {port} (drivers.dut.DutConsole)"
     assert lines[1].startswith("  why: port not available") and port in lines[1]
-    assert lines[2].startswith("  check: is it connected") and "[instruments.x]" in lines[2]
+    assert lines[2].startswith("  check: connected, switched on") and "[instruments.x]" in lines[2]
     assert lines[3].startswith("  serial ports on this PC: ")
     for existing in list_ports.comports():
         assert existing.device in lines[3]
