@@ -3,7 +3,7 @@
 ::
 
     [instruments.psu]
-    driver = "drivers.psu.ScpiPowerSupply"
+    driver = "drivers.psu.ScpiPowerSupply"   # or "mydrivers.x.Class" beside hardpy.toml
     resource = "TCPIP0::192.168.1.20::5025::SOCKET"
     channel = 1                      # any other key is a driver option
 
@@ -22,7 +22,6 @@ serialised across workers by a file lock beside the run store.
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import types
@@ -31,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from bridge.driver_import import import_driver, use_plan_folder
 from bridge.errors import ConfigError, InstrumentError, NotInRunError
 
 if TYPE_CHECKING:
@@ -63,6 +63,7 @@ class InstrumentsPlugin:
         self.config = config
         self.mode = mode
         self.worker = os.environ.get("PYTEST_XDIST_WORKER")
+        use_plan_folder(stand)  # `driver = "mydrivers.x.Y"` imports from the plan's folder
         self.slot_name, slot = self._pick_slot()
         self.specs = {
             name: self._spec(name, section, slot.get(name, {}))
@@ -109,7 +110,7 @@ class InstrumentsPlugin:
         if not name.isidentifier():
             raise self._error("instrument names must be Python identifiers (fixture names)",
                               base)
-        driver_cls = self._import_driver(section.driver, f"{base}.driver")
+        driver_cls = import_driver(self.stand, section.driver, f"{base}.driver")
         options = {**section.options, **overrides}
         accepted = {**driver_cls.OPTIONS, **dict.fromkeys(PLUGIN_KEYS)}
         for key, value in options.items():
@@ -141,18 +142,6 @@ class InstrumentsPlugin:
             and "sim_resource" not in overrides
         return InstrumentSpec(name, driver_cls, resource, options, shared)
 
-    def _import_driver(self, path: str, key: str) -> type[Driver]:
-        from drivers.base import Driver
-
-        module_name, _, class_name = path.rpartition(".")
-        try:
-            cls = getattr(importlib.import_module(module_name), class_name)
-        except (ImportError, AttributeError, ValueError) as exc:
-            raise self._error(f"cannot import driver {path!r}: {exc}", key) from None
-        if not (isinstance(cls, type) and issubclass(cls, Driver)):
-            raise self._error(f"{path!r} is not a driver (drivers.base.Driver subclass)", key)
-        return cls
-
     # -- open, record, close ----------------------------------------------------------
 
     @property
@@ -179,6 +168,10 @@ class InstrumentsPlugin:
                     BENCH.watch(spec.resource, checker)
             lock = SharedLock(self.lock_dir / f"{name}.lock", checker)
         driver = spec.driver_cls.open(spec.resource, lock=lock, **options)
+        if getattr(driver, "progress", False) is None:  # e.g. firmware programming
+            from bridge.progress import TerminalProgress
+
+            driver.progress = TerminalProgress.for_terminal(self.config, name)
         self.opened[name] = driver
         driver.identity_listeners.append(lambda drv: self.record(name, drv))
         self.record(name, driver)
@@ -260,9 +253,43 @@ def _same_type(default: Any, value: Any) -> bool:
     return isinstance(value, type(default))
 
 
+def unavailable(spec: InstrumentSpec, slot: str | None, exc: InstrumentError) -> str:
+    """A few lines for an instrument that cannot be opened: what, why, what to check."""
+    why = str(exc).partition("; resource=")[0]
+    if exc.command not in (None, "open"):
+        why += f" (to {exc.command!r})"
+    section = f"[instruments.{spec.name}]" + (f" with [slots.{slot}]" if slot else "")
+    lines = [f"{spec.name}: cannot open {spec.resource} "
+             f"({spec.driver_cls.__module__}.{spec.driver_cls.__name__})",
+             f"  why: {why}",
+             f"  check: connected, switched on, at this address? (hardpy.toml {section})"]
+    if "::" not in spec.resource:  # a serial port: say which ones exist
+        ports = _serial_ports(with_hwid=spec.resource.startswith("hwgrep://"))
+        lines.append(f"  serial ports on this PC: {', '.join(ports) or 'none'}")
+    return "\n".join(lines)
+
+
+def _serial_ports(*, with_hwid: bool) -> list[str]:
+    """Each port with what it says it is (and its hwid, which hwgrep:// matches)."""
+    from serial.tools import list_ports
+
+    found = []
+    for port in sorted(list_ports.comports(), key=lambda port: port.device):
+        about = [text for text in (port.description, with_hwid and port.hwid)
+                 if text and text not in ("n/a", port.name)]
+        found.append(port.device + (f" ({'; '.join(about)})" if about else ""))
+    return found
+
+
 def _fixture(plugin: InstrumentsPlugin, name: str) -> Any:
     def instrument() -> Iterator[Driver]:
-        driver = plugin.open(name)
+        failure = None
+        try:
+            driver = plugin.open(name)
+        except InstrumentError as exc:
+            failure = unavailable(plugin.specs[name], plugin.slot_name, exc)
+        if failure is not None:  # outside `except`: a few lines, not three chained errors
+            pytest.fail(failure, pytrace=False)
         try:
             yield driver
         finally:

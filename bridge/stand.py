@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
-import os
 import socket
-import time
+import sys
+import warnings
 from pathlib import Path
+
+#: Where Linux keeps the machine id (systemd's, then D-Bus's).
+LINUX_MACHINE_ID_FILES = (Path("/etc/machine-id"), Path("/var/lib/dbus/machine-id"))
 
 
 def hardware_id() -> str:
-    """The machine id (stable across reboots and renames), else the host name."""
-    for candidate in ("/etc/machine-id", "/var/lib/dbus/machine-id"):
+    """The machine id (stable across reboots and renames), else the host name.
+
+    Windows: the installation's ``MachineGuid``; Linux: ``/etc/machine-id``.
+    """
+    if sys.platform == "win32":
+        value = _windows_machine_guid()
+        if value:
+            return value
+    for candidate in LINUX_MACHINE_ID_FILES:
         try:
-            value = Path(candidate).read_text().strip()
+            value = candidate.read_text().strip()
         except OSError:
             continue
         if value:
@@ -20,19 +30,29 @@ def hardware_id() -> str:
     return socket.gethostname()
 
 
+def _windows_machine_guid() -> str:
+    import winreg
+
+    try:
+        with winreg.OpenKey(winreg.HKEY_LOCAL_MACHINE,
+                            r"SOFTWARE\Microsoft\Cryptography") as key:
+            return str(winreg.QueryValueEx(key, "MachineGuid")[0])
+    except OSError:
+        return ""
+
+
 def timezone_name() -> str:
-    """The IANA name of the local time zone (e.g. ``Europe/Helsinki``) when known."""
-    tz = os.environ.get("TZ", "").lstrip(":")
-    if "/" in tz and not tz.startswith("/"):
-        return tz
-    try:
-        target = os.readlink("/etc/localtime")
-    except OSError:
-        target = ""
-    if "zoneinfo/" in target:
-        return target.split("zoneinfo/", 1)[1]
-    try:
-        name = Path("/etc/timezone").read_text().strip()
-    except OSError:
-        name = ""
-    return name or time.tzname[0] or "UTC"
+    """The IANA name of the local time zone (e.g. ``Europe/Helsinki``), on every OS.
+
+    tzlocal maps Windows' own names ("W. Europe Standard Time") to IANA ones and reads
+    ``TZ`` (a name or a zoneinfo file's path) and ``/etc/localtime`` on POSIX.
+    """
+    import tzlocal
+
+    with warnings.catch_warnings():  # "no time zone configured, assuming UTC": we say so
+        warnings.simplefilter("ignore")
+        try:
+            name = tzlocal.get_localzone_name()
+        except Exception:  # an unreadable or unknown zone: the record still gets one
+            name = None
+    return name or "UTC"

@@ -9,11 +9,14 @@ Every driver is built the same way, so the fixture layer can treat them alike:
 - ``metadata()`` is the identity recorded for the run (manufacturer, model, serial,
   firmware, resource, driver class and version, transport library and version);
 - ``safe_state()`` leaves the instrument harmless (a supply's output off);
-- ``lock`` serialises transactions when several processes share the instrument.
+- ``lock`` serialises transactions when several processes share the instrument;
+- once built, a driver refuses a new public attribute: ``psu.votlage = 5`` would
+  otherwise set nothing on the instrument and pass; it names the nearest setting.
 """
 
 from __future__ import annotations
 
+import difflib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,7 +24,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from drivers.transport import Transport
 
-if TYPE_CHECKING:  # drivers.lock needs fcntl, which a Windows stand PC lacks
+if TYPE_CHECKING:  # only the protocol, for hints
     from drivers.lock import TransactionLock
 
 
@@ -35,8 +38,19 @@ class Identity:
     firmware: str | None = None
 
 
-class Driver:
+class _Sealed(type):
+    """Seals each driver when its constructor (the most derived one) has returned."""
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        driver = super().__call__(*args, **kwargs)
+        object.__setattr__(driver, "_sealed", True)
+        return driver
+
+
+class Driver(metaclass=_Sealed):
     """Base of all drivers: a transport, options, identity and a safe state."""
+
+    _sealed = False
 
     #: Version of the driver code, recorded with every run that used it.
     driver_version: ClassVar[str] = "1.0"
@@ -61,6 +75,24 @@ class Driver:
         self._identity: Identity | None = None
         #: Called with the driver each time it learns who the instrument is.
         self.identity_listeners: list[Callable[[Driver], None]] = []
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if self._sealed and not name.startswith("_") and name not in self.__dict__ \
+                and not hasattr(type(self), name):
+            raise AttributeError(self._no_such_setting(name), name=name, obj=self)
+        object.__setattr__(self, name, value)
+
+    def _no_such_setting(self, name: str) -> str:
+        """``X has no setting 'votlage'; did you mean 'voltage'?`` and what there is."""
+        settable = sorted(
+            {key for key in vars(self) if not key.startswith("_")}
+            | {key for klass in type(self).__mro__ for key, member in vars(klass).items()
+               if not key.startswith("_") and hasattr(member, "__set__")
+               and getattr(member, "fset", True) is not None})
+        close = difflib.get_close_matches(name, settable, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        return (f"{type(self).__name__} has no setting {name!r}{hint} "
+                f"(settable: {', '.join(settable)})")
 
     @classmethod
     def make_transport(cls, resource: str, **transport_options: Any) -> Transport:

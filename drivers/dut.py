@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import hashlib
 import struct
+import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, NoReturn
 
@@ -42,6 +44,24 @@ def frame(seq: int, payload: bytes) -> bytes:
 
 
 @dataclass(frozen=True)
+class ProgramProgress:
+    """Where programming is, after each frame the bootloader answered."""
+
+    sent: int  # bytes of the image acknowledged
+    size: int
+    chunk: int  # frames acknowledged, of `chunks` (the empty end frame counts)
+    chunks: int
+    retries: int
+
+    def line(self) -> str:
+        """``firmware 50% 32,768/65,536 bytes, chunk 128/257, 0 retries``."""
+        percent = 100 * self.sent // self.size if self.size else 100
+        return (f"firmware {percent:3d}% {self.sent:,}/{self.size:,} bytes, "
+                f"chunk {self.chunk}/{self.chunks}, {self.retries} "
+                f"{'retry' if self.retries == 1 else 'retries'}")
+
+
+@dataclass(frozen=True)
 class ProgramResult:
     """What programming did: the image's hash, the version the DUT reports after."""
 
@@ -50,11 +70,13 @@ class ProgramResult:
     size: int
     chunks: int
     retries: int
+    seconds: float = 0.0  # from PROG to the new firmware's version reply
 
-    def as_info(self) -> dict[str, str | int]:
-        """For ``bridge.set_dut_info``."""
+    def as_info(self) -> dict[str, str | int | float]:
+        """For ``bridge.set_dut_info``: the run records the image, retries and duration."""
         return {"firmware_sha256": self.sha256, "firmware_version": self.version,
-                "firmware_size": self.size, "firmware_retries": self.retries}
+                "firmware_size": self.size, "firmware_retries": self.retries,
+                "firmware_programming_s": round(self.seconds, 3)}
 
 
 class DutConsole(Driver):
@@ -73,6 +95,11 @@ class DutConsole(Driver):
     SIM_RESOURCE = "dutsim://{slot}?channel=1"
     IDENTIFY_ON_OPEN = False  # the board may be unpowered when the stand opens its port
     PROMPT = "> "
+
+    def __init__(self, transport: Transport, **options: Any):
+        super().__init__(transport, **options)
+        #: Told where programming is after every frame (the stand shows it on a terminal).
+        self.progress: Callable[[ProgramProgress], None] | None = None
 
     @classmethod
     def make_transport(cls, resource: str, **transport_options: Any) -> Transport:
@@ -188,12 +215,17 @@ class DutConsole(Driver):
     # -- bootloader -------------------------------------------------------------------
 
     def program(self, image: bytes) -> ProgramResult:
-        """Write ``image`` through the bootloader; return its SHA-256 and new version."""
+        """Write ``image`` through the bootloader; return its SHA-256 and new version.
+
+        :attr:`progress`, when set, hears of every frame the bootloader answers.
+        """
+        started = time.monotonic()
         sha = hashlib.sha256(image).hexdigest()
         size = self.options["chunk_size"]
         chunks = [image[i:i + size] for i in range(0, len(image), size)]
         retries = streak = 0
         start = f"PROG {len(image)} {sha}"
+        progress = self.progress
         with self.lock:
             self.command(start)
             seq = 0
@@ -204,6 +236,9 @@ class DutConsole(Driver):
                 kind, number = REPLY.unpack(reply)
                 if kind == ACK and number == seq:
                     seq, streak = seq + 1, 0
+                    if progress is not None:
+                        progress(ProgramProgress(min(seq * size, len(image)), len(image), seq,
+                                                 len(chunks) + 1, retries))
                     continue
                 if kind == NAK and number == REJECTED:
                     self.transport.read_line(self.PROMPT)  # back at the console
@@ -216,6 +251,10 @@ class DutConsole(Driver):
                         f"bootloader gave up on frame {seq} after {streak} tries",
                         resource=self.transport.resource, command=f"frame {seq}", reply=reply)
                 seq = number  # resume where the bootloader says it is
+                if progress is not None:
+                    progress(ProgramProgress(seq * size, len(image), seq, len(chunks) + 1,
+                                             retries))
             self.wait_for_boot()
         version = self.version()
-        return ProgramResult(sha, version, len(image), len(chunks) + 1, retries)
+        return ProgramResult(sha, version, len(image), len(chunks) + 1, retries,
+                             time.monotonic() - started)

@@ -110,6 +110,9 @@ class ScpiInstrument(Driver):
     TRANSPORT_OPTIONS = ("backend", "timeout", "write_termination", "read_termination")
     #: Query of the error queue and the reply that means "empty".
     ERROR_QUERY: ClassVar[str] = "SYST:ERR?"
+    #: A pyvisa-sim YAML beside the driver's module that simulates it (``--stand sim``);
+    #: empty: the simulated stand of drivers/sim (supply, DMM).
+    SIM_YAML: ClassVar[str] = ""
 
     def __init__(self, transport: Transport, **options: Any):
         super().__init__(transport, **options)
@@ -127,6 +130,15 @@ class ScpiInstrument(Driver):
 
     @classmethod
     def sim_options(cls) -> dict[str, Any]:
+        if cls.SIM_YAML:
+            import sys
+            from pathlib import Path
+
+            module_file = sys.modules[cls.__module__].__file__ or ""
+            yaml = Path(module_file).with_name(cls.SIM_YAML)
+            if not yaml.is_file():
+                raise InstrumentError(f"{cls.__name__}.SIM_YAML: no file {yaml}")
+            return {"backend": f"{yaml}@sim", "timeout": 5.0}
         from drivers.sim.bench import BENCH
 
         # Simulated timeouts cost no real time; a long one only guards pyvisa-sim's

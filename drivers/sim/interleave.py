@@ -5,9 +5,10 @@ simulator lives in the process), so the simulator alone cannot see two workers
 talking to "the same" instrument. Two checks together can:
 
 1. around every transaction on a shared instrument, this checker takes a
-   *non-blocking* ``flock`` on a probe file named after the instrument. If the probe
-   is already held, another process is inside a transaction on that instrument at
-   this very moment: an overlap, counted in a file every process appends to;
+   *non-blocking* file lock (portalocker's, so Windows too) on a probe file named
+   after the instrument. If the probe is already held, another process is inside a
+   transaction on that instrument at this very moment: an overlap, counted in a
+   file every process appends to;
 2. the simulated instrument reports every command it receives
    (:meth:`note_command`); one that arrives outside a transaction (a driver path
    that bypassed the lock) is counted too.
@@ -21,7 +22,6 @@ protocol tests do that.
 
 from __future__ import annotations
 
-import fcntl
 import os
 from pathlib import Path
 
@@ -43,10 +43,13 @@ class InterleaveChecker:
     def begin(self) -> None:
         self.transactions += 1
         self.inside = True
+        import portalocker  # here, not at import: it imports fcntl or pywin32
+
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+            flags = portalocker.LockFlags.EXCLUSIVE | portalocker.LockFlags.NON_BLOCKING
+            portalocker.lock(fd, flags)
+        except portalocker.AlreadyLocked:
             os.close(fd)
             self.violations += 1
             self._log("overlap")
@@ -56,7 +59,9 @@ class InterleaveChecker:
     def end(self) -> None:
         self.inside = False
         if self._fd is not None:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            import portalocker
+
+            portalocker.unlock(self._fd)
             os.close(self._fd)
             self._fd = None
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterator
 
 import pytest
-from scripted_transport import ScriptedTransport
 
 from drivers.sim.bench import BENCH, SimBench
+from drivers.testing import expected_protocol as build_on_a_script
 
 
 @pytest.fixture(autouse=True)
@@ -29,15 +28,7 @@ def sim_backend(bench: SimBench) -> str:
 def expected_protocol():
     """``with expected_protocol(Driver, script, **options) as driver:`` — PyMeasure-style.
 
-    Builds the driver on a :class:`ScriptedTransport`; at the end of the block every
-    scripted exchange must have been used and every reply read.
+    Builds the driver on a scripted transport (:mod:`drivers.testing`); at the end of
+    the block every scripted exchange must have been used and every reply read.
     """
-
-    @contextlib.contextmanager
-    def build(driver_cls, script, **options):
-        transport = ScriptedTransport(script)
-        driver = driver_cls(transport, **options)
-        yield driver
-        transport.verify()
-
-    return build
+    return build_on_a_script

@@ -11,12 +11,12 @@ from drivers.lock import SharedLock
 from drivers.sim.interleave import InterleaveChecker
 
 WORKER = textwrap.dedent("""
-    import sys, time
+    import os, sys, time
     from drivers.lock import SharedLock
     from drivers.sim.interleave import InterleaveChecker
     folder, use_lock, n = sys.argv[1], sys.argv[2] == "1", int(sys.argv[3])
-    checker = InterleaveChecker(folder + "/psu.probe")
-    lock = SharedLock(folder + "/psu.lock", checker)
+    checker = InterleaveChecker(os.path.join(folder, "psu.probe"))
+    lock = SharedLock(os.path.join(folder, "psu.lock"), checker)
     for _ in range(n):
         if use_lock:
             with lock:

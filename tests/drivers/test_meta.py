@@ -80,3 +80,22 @@ def test_a_driver_whose_open_fails_leaves_no_session_open(bench, sim_backend):
     with pytest.raises(Exception, match="timeout"):
         ScpiPowerSupply.open(ScpiPowerSupply.SIM_RESOURCE, **ScpiPowerSupply.sim_options())
     assert len(lib.sessions) == before
+
+
+@pytest.mark.parametrize("driver_cls", DRIVERS)
+def test_a_misspelled_attribute_is_an_error_naming_the_nearest_setting(driver_cls):
+    from drivers.testing import ScriptedTransport
+
+    driver = driver_cls(ScriptedTransport([]))
+    with pytest.raises(AttributeError, match=r"has no setting 'tranport'; did you mean "
+                                             r"'transport'\?"):
+        driver.tranport = None
+    assert not hasattr(driver, "tranport")
+    driver.lock = driver.lock  # existing attributes stay settable
+    driver._cache = 1  # and private state can be added by the driver's own methods
+
+
+def test_psu_votlage_names_voltage_and_sends_nothing(expected_protocol):
+    with expected_protocol(ScpiPowerSupply, []) as psu, \
+            pytest.raises(AttributeError, match="did you mean 'voltage'"):
+        psu.votlage = 5

@@ -6,10 +6,10 @@ import hashlib
 import zlib
 
 import pytest
-from scripted_transport import ScriptedTransport
 
 from bridge.errors import FirmwareError, InstrumentError
 from drivers.dut import DutConsole, frame
+from drivers.testing import ScriptedTransport
 
 
 def test_identity_comes_from_id_and_version_queries(expected_protocol):

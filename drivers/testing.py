@@ -1,6 +1,24 @@
-"""A transport that plays a script of exact bytes (PyMeasure's expected_protocol idea)."""
+"""Protocol tests for drivers: a transport that plays a script of exact bytes.
+
+PyMeasure's ``expected_protocol`` idea, shipped so that a driver written for a plan
+gets the same test as ours::
+
+    from drivers.testing import expected_protocol
+
+    def test_voltage_is_set_with_three_decimals():
+        with expected_protocol(MySupply, [(b"VOLT 5.000\n", b"")], check_errors=False) as psu:
+            psu.voltage = 5
+"""
 
 from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any, TypeVar
+
+from drivers.base import Driver
+
+D = TypeVar("D", bound=Driver)
 
 
 class ScriptedTransport:
@@ -71,3 +89,14 @@ class ScriptedTransport:
         assert not self._pending, f"partial write left: {self._pending!r}"
         assert not self.script, f"scripted exchanges never used: {self.script!r}"
         assert not self._readable, f"replies never read: {bytes(self._readable)!r}"
+
+
+@contextlib.contextmanager
+def expected_protocol(driver_cls: type[D], script: list[tuple[bytes, bytes]],
+                      **options: Any) -> Iterator[D]:
+    """The driver on a :class:`ScriptedTransport` of ``script``; on leaving the block,
+    every scripted exchange must have been used and every reply read."""
+    transport = ScriptedTransport(script)
+    driver = driver_cls(transport, **options)
+    yield driver
+    transport.verify()
