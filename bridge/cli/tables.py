@@ -2,8 +2,8 @@
 
 rich shrinks every column of a table that is too wide, down to a few characters of a
 run id or a serial number, and drops a column entirely when even that does not fit.
-Here each column says how much it matters; the least needed ones are left out until
-the table fits; only free text (``fold=True``) wraps, never an id or a number.
+Here each column says how much it matters; the least needed ones are left out when
+the table would not fit; only free text (``fold=True``) wraps, never an id or a number.
 """
 
 from __future__ import annotations
@@ -23,18 +23,18 @@ class Col:
 def fitted_table(console: Any, columns: list[Col], rows: list[list[Any]], **table: Any) -> Any:
     """A rich ``Table`` of ``rows`` (cells: str or ``Text``) as wide as ``console`` allows.
 
-    Columns are dropped, largest ``keep`` first, while the table is wider than the
-    console; what is still too wide then folds in the columns that may be cut.
+    The ``keep=0`` columns always; then each other column, smallest ``keep`` first, if
+    the table still fits with it (a wide one left out does not keep a narrow one out).
     """
-    shown = list(range(len(columns)))
-    droppable = sorted((i for i, col in enumerate(columns) if col.keep),
-                       key=lambda i: (-columns[i].keep, -i))
+    shown = [i for i, col in enumerate(columns) if not col.keep]
     unbounded = console.options.update_width(1_000_000)  # rich clamps to the console
-    while True:
-        built = _build(columns, rows, shown, table)
-        if not droppable or console.measure(built, options=unbounded).maximum <= console.width:
-            return built
-        shown.remove(droppable.pop(0))
+    for i in sorted((i for i, col in enumerate(columns) if col.keep),
+                    key=lambda i: (columns[i].keep, i)):
+        trial = sorted([*shown, i])
+        if console.measure(_build(columns, rows, trial, table),
+                           options=unbounded).maximum <= console.width:
+            shown = trial
+    return _build(columns, rows, shown, table)
 
 
 def _build(columns: list[Col], rows: list[list[Any]], shown: list[int],
