@@ -384,3 +384,24 @@ def test_cloud_tables_fit_80_and_120_columns(stand, sim, monkeypatch, width):
         assert "s" not in texts[-1].splitlines()[2].split()  # no column headed "s"
     if width == 120:
         assert "duration" in texts[0].splitlines()[2].split()
+
+
+def test_autosync_shows_a_rejection_body_escaped(tmp_path, sim, monkeypatch):
+    from plan_support import Plan
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    async def hostile(request):
+        return Response("\x1b[2Jno [/] thanks", status_code=422)
+
+    sim.sim.app.router.routes.insert(0, Route("/hardpy/api/v1/test_report", hostile,
+                                              methods=["POST"]))
+    monkeypatch.setenv("HARDPY_SC_API_KEY", sim.api_key)
+    plan = Plan(tmp_path / "plan")
+    plan.write("hardpy.toml", f'[stand_cloud]\naddress = "{sim.address}"\nautosync = true\n')
+    plan.write("test_plan.py", "import hardpy\n\ndef test_one():\n"
+                               "    hardpy.set_dut_part_number('PN')\n"
+                               "    hardpy.set_stand_name('A')\n")
+    result = plan.pytest()
+    assert "1 rejected" in result.stdout and "\\x1b[2Jno [/] thanks" in result.stdout
+    assert "\x1b" not in result.stdout
