@@ -30,9 +30,11 @@ def _table(title: str, rows: list[dict[str, Any]], columns: list[tuple[str, Any]
 def cloud_table(console: Any, title: str, rows: list[dict[str, Any]],
                 columns: list[tuple[str, Any]]) -> Any:
     from bridge.cli.tables import fitted_table
-    from bridge.cli.text import cell
+    from bridge.cli.text import MAX_IN_TABLE, MAX_SHOWN, cell
 
-    cells = [[cell(_value(key, row.get(key))) for key, _ in columns] for row in rows]
+    limit = MAX_IN_TABLE if len(columns) > 2 else MAX_SHOWN  # `cloud run ID`: longer values
+    cells = [[cell(_value(key, row.get(key)), limit=limit) for key, _ in columns]
+             for row in rows]
     return fitted_table(console, [col for _, col in columns], cells, title=title)
 
 

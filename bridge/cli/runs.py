@@ -80,12 +80,16 @@ def runs_table(console: Any, rows: list[dict[str, Any]]) -> Any:
     """The runs as a table that fits ``console``: the id prefix that ``show`` takes, the
     status and the serial number stay whole; the test plan and the stand give way first."""
     from bridge.cli.tables import fitted_table
-    from bridge.cli.text import cell
+    from bridge.cli.text import MAX_IN_TABLE, cell
 
-    cells = [[row["id"][:ID_SHOWN], when(row["start_time"])[:-3], status_cell(row["status"]),
-              cell(row["dut_serial_number"]), cell(row["dut_part_number"]), str(row["cases"]),
-              duration(row["start_time"], row["stop_time"]), cell(row["stand_name"]),
-              cell(row["name"])] for row in rows]
+    def short(value: Any) -> Any:
+        return cell(value, limit=MAX_IN_TABLE)
+
+    cells = [[cell(row["id"][:ID_SHOWN]), when(row["start_time"])[:-3],
+              status_cell(row["status"]), short(row["dut_serial_number"]),
+              short(row["dut_part_number"]), str(row["cases"]),
+              duration(row["start_time"], row["stop_time"]), short(row["stand_name"]),
+              short(row["name"])] for row in rows]
     return fitted_table(console, RUN_COLUMNS, cells, title=f"{len(rows)} run(s)")
 
 

@@ -19,6 +19,7 @@ _OTHERS = r"\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
 _UNSAFE = re.compile(rf"[\x00-\x1f{_OTHERS}]")
 _UNSAFE_KEEP_LINES = re.compile(rf"[\x00-\x09\x0b-\x1f{_OTHERS}]")  # all but \n
 MAX_SHOWN = 500  # characters of one field: a 10 MB serial number must not stall a table
+MAX_IN_TABLE = 40  # of an identifier in a table row, so that the row still fits 80 columns
 
 
 _NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
@@ -42,7 +43,7 @@ def shown(value: Any, *, lines: bool = False, limit: int | None = MAX_SHOWN) -> 
     text = value if isinstance(value, str) else str(value)
     cut = ""
     if limit is not None and len(text) > limit:
-        cut = f"... ({len(text)} characters)"
+        cut = f"...(+{len(text) - limit} chars)"
         text = text[:limit]
     return (_UNSAFE_KEEP_LINES if lines else _UNSAFE).sub(_escape, text) + cut
 

@@ -239,3 +239,13 @@ def test_summary_lists_a_case_that_passed_with_a_failing_measurement():
     assert "power / rail\\x1b[2J: rail = 5.5 V (le 5.1)" in text
     assert "power / rail\\x1b[2J: passed, though 1 measurement(s) failed" in text
     assert "\x1b" not in text
+
+
+def test_a_huge_serial_number_is_cut_and_leaves_the_run_id_whole():
+    row = {"id": "a777597d-86eb-4ad5-9a78-c44ce3067977", "start_time": 1.0e9, "stop_time": None,
+           "status": "failed", "dut_serial_number": "S" * 10_000_000, "dut_part_number": None,
+           "cases": 1, "stand_name": None, "name": "plan"}
+    console = Console(width=80, file=io.StringIO())
+    text = _render([runs_table(console, [row])], 80)
+    (line,) = [line for line in text.splitlines() if "a777597d" in line]
+    assert "failed" in line and "...(+9999960 chars)" in line and len(line) <= 80
