@@ -151,11 +151,13 @@ def run_login(args: argparse.Namespace) -> int:
 
 
 def _show_link(device: dict[str, Any]) -> None:
+    from bridge.cli.text import shown  # the server's words: escaped like any other
+
     link = device.get("verification_uri_complete") or device["verification_uri"]
     print("Open this link in a browser, sign in to StandCloud and press Accept:")
-    print(f"  {link}", flush=True)
+    print(f"  {shown(link)}", flush=True)
     if "verification_uri_complete" not in device:
-        print(f"and enter the code {device['user_code']}")
+        print(f"and enter the code {shown(device['user_code'])}")
     _print_qr(link)
     print("Waiting for approval…" if _utf8() else "Waiting for approval...", flush=True)
 

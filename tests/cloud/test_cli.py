@@ -405,3 +405,13 @@ def test_autosync_shows_a_rejection_body_escaped(tmp_path, sim, monkeypatch):
     result = plan.pytest()
     assert "1 rejected" in result.stdout and "\\x1b[2Jno [/] thanks" in result.stdout
     assert "\x1b" not in result.stdout
+
+
+def test_the_login_link_and_code_from_the_server_are_escaped(capsys):
+    from bridge.cli.cloud import _show_link
+
+    _show_link({"verification_uri": "https://sc.example/device\x1b[2J",
+                "user_code": "AB\x9bCD-EFGH"})
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x9b" not in out
+    assert "device\\x1b[2J" in out and "AB\\x9bCD-EFGH" in out
