@@ -249,3 +249,9 @@ def test_a_huge_serial_number_is_cut_and_leaves_the_run_id_whole():
     text = _render([runs_table(console, [row])], 80)
     (line,) = [line for line in text.splitlines() if "a777597d" in line]
     assert "failed" in line and "...(+9999960 chars)" in line and len(line) <= 80
+
+
+def test_a_limit_sqlite_cannot_hold_is_a_usage_error(stand):
+    result = stand.bridge("runs", "--limit", "99999999999999999999999")
+    assert result.returncode == 2 and "outside 1 to 1000000" in result.stderr
+    assert "Traceback" not in result.stderr
