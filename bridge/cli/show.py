@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from bridge.cli.runs import duration, status_cell, when
+from bridge.run_summary import limits_text
 
 
 def show_command(args: argparse.Namespace) -> int:
@@ -70,7 +71,7 @@ def run_view(report: dict[str, Any], cases: list[dict[str, Any]]) -> list[Any]:
     started = report["start_time"]
     view: list[Any] = [
         Text.assemble(status_cell(report["status"]), "  ", cell(report["name"], "bold")),
-        Text(f"run {report['id']}"),
+        Text.assemble("run ", cell(report["id"])),
         Text(f"started {when(started)}  duration "
              f"{duration(started, report['stop_time']) or '(running)'}"),
         Text.assemble("stand ", cell(stand["name"] or "-"), " (", cell(stand["hw_id"]), ")"),
@@ -145,12 +146,3 @@ def _measurement_cells(m: dict[str, Any] | None) -> tuple[Any, ...]:
     value = cell(f"{m['value']}{' ' + m['unit'] if m['unit'] else ''}")
     verdict = {None: cell(""), 1: cell("pass", "green"), 0: cell("FAIL", "bold red")}
     return (cell(m["name"]), value, cell(limits_text(m)), verdict[m["result"]])
-
-
-def limits_text(m: dict[str, Any]) -> str:
-    """``gele [4.9, 5.1]``, ``le 0.2``, or nothing: a measurement's limits in one line."""
-    if m["operation"] is None:
-        return ""
-    if m["comparison_value"] is not None:
-        return f"{m['operation']} {m['comparison_value']}"
-    return f"{m['operation']} [{m['lower_limit']}, {m['upper_limit']}]"

@@ -8,12 +8,10 @@ the table would not fit; only free text (``fold=True``) wraps, never an id or a 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 
-@dataclass(frozen=True)
-class Col:
+class Col(NamedTuple):  # not a dataclass: `bridge --help` must not pay for importing it
     header: str
     keep: int = 0  # 0: always shown; larger numbers give way first
     fold: bool = False  # may wrap onto more lines (names); others never wrap
