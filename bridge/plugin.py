@@ -310,11 +310,23 @@ class BridgePlugin:
         self.store.close()
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        """The run as stored (cases by status, failing measurements, its id), then notes."""
         if self.recorder is None:
             return
+        import sqlite3
+
+        from bridge.cloud.required import MISSING_HINTS, RUN_COLUMNS
+        from bridge.errors import BridgeError
+        from bridge.run_summary import summary_lines
+
         write = terminalreporter.write_line
         terminalreporter.section("stand-bridge")
-        write(f"run {self.recorder.run_id} stored in {self.store.path}")
+        try:
+            for line, markup in summary_lines(self.store.report(self.recorder.run_id)):
+                write(line, **markup)
+        except (BridgeError, OSError, sqlite3.Error) as exc:  # never hide the outcome
+            write(f"run {self.recorder.run_id}: cannot read it back: {exc}", red=True)
+        write(f"stored in {self.store.path}")
         for name in self.stand.ignored_hardpy_keys:
             write(f"note: {name} of {self.stand.path} is HardPy's; stand-bridge ignores it")
         for option in ("--hardpy-db-url", "--hardpy-clear-database"):
@@ -322,12 +334,10 @@ class BridgePlugin:
                 write(f"note: {option} is HardPy's (CouchDB); stand-bridge ignores it")
         for error in self.post_run_errors:
             write(error, red=True)
-        fields = self.recorder.fields
-        for column, function in (("dut_part_number", "set_dut_part_number"),
-                                 ("stand_name", "set_stand_name")):
-            if not fields.get(column):
-                write(f"warning: StandCloud needs the {column.replace('_', ' ')}: call "
-                      f"bridge.{function}() in the test plan", yellow=True)
+        for column, label in RUN_COLUMNS.items():
+            if not self.recorder.fields.get(column):
+                write(f"warning: StandCloud needs the {label}: call {MISSING_HINTS[label]}"
+                      " in the test plan", yellow=True)
 
     # -- cases ------------------------------------------------------------------------
 

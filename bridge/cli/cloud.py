@@ -18,6 +18,7 @@ def register(commands: Any) -> None:
     login.add_argument(
         "--check", action="store_true", help="only say whether the stored login (or API key) works"
     )
+    login.add_argument("--json", action="store_true", help="with --check: the answer as JSON")
     login.add_argument(
         "--timeout",
         type=float,
@@ -33,6 +34,7 @@ def register(commands: Any) -> None:
 
     sync = commands.add_parser("sync", help="upload queued runs to StandCloud")
     sync.add_argument("--status", action="store_true", help="show the outbox, upload nothing")
+    sync.add_argument("--json", action="store_true", help="with --status: the outbox as JSON")
     sync.add_argument(
         "--retry-rejected",
         action="store_true",
@@ -43,20 +45,20 @@ def register(commands: Any) -> None:
 
     cloud = commands.add_parser("cloud", help="read what StandCloud holds")
     reads = cloud.add_subparsers(dest="what", metavar="WHAT", required=True)
-    runs = reads.add_parser("runs", help="test runs on StandCloud")
-    runs.add_argument("--part-number")
-    runs.add_argument("--serial-number")
-    runs.add_argument("--stand", help="test stand name")
-    runs.add_argument("--limit", type=int, default=50)
+    runs = reads.add_parser("runs", help="test runs on StandCloud, newest first")
+    runs.add_argument("--part-number", help="only runs of this DUT part number")
+    runs.add_argument("--serial-number", help="only runs of this DUT serial number")
+    _stand_name_option(runs, "only runs on this test stand (its name)")
+    runs.add_argument("--limit", type=int, default=50, help="at most this many (default 50)")
     runs.add_argument("--json", action="store_true", help="JSON for scripts")
     runs.set_defaults(func=run_cloud_runs)
     one = reads.add_parser("run", help="one test run on StandCloud")
-    one.add_argument("run_id", metavar="ID")
+    one.add_argument("run_id", metavar="ID", help="the run's whole id (as `cloud runs` lists it)")
     one.add_argument("--json", action="store_true", help="JSON for scripts")
     one.set_defaults(func=run_cloud_run)
     duts = reads.add_parser("duts", help="tested DUTs on StandCloud")
-    duts.add_argument("--part-number")
-    duts.add_argument("--stand", help="test stand name")
+    duts.add_argument("--part-number", help="only DUTs of this part number")
+    _stand_name_option(duts, "only DUTs tested on this test stand (its name)")
     duts.add_argument("--json", action="store_true", help="JSON for scripts")
     duts.set_defaults(func=run_cloud_duts)
 
@@ -70,9 +72,16 @@ def register(commands: Any) -> None:
         default=5.0,
         help="device-flow polling interval it asks for (seconds)",
     )
-    sim.add_argument("--user", default="demo:demo-password", metavar="LOGIN:PASSWORD")
+    sim.add_argument("--user", default="demo:demo-password", metavar="LOGIN:PASSWORD",
+                     help="the one user who can sign in (default demo:demo-password)")
     sim.add_argument("--api-key", help="API key to accept (default: a random one)")
     sim.set_defaults(func=run_cloud_sim)
+
+
+def _stand_name_option(parser: Any, help_text: str) -> None:
+    """``--stand-name``: in pytest ``--stand`` is sim/real, so here it is only an alias."""
+    parser.add_argument("--stand-name", dest="stand_name", metavar="NAME", help=help_text)
+    parser.add_argument("--stand", dest="stand_name", help=argparse.SUPPRESS)
 
 
 # -- shared helpers -------------------------------------------------------------------
@@ -98,6 +107,12 @@ def _client(args: argparse.Namespace) -> Any:
     return open_client(_settings(args))
 
 
+def json_text(data: Any, indent: int | None = 2) -> str:
+    import json
+
+    return json.dumps(data, indent=indent)  # ASCII: \u escapes, no raw control characters
+
+
 def _when(seconds: float | None) -> str:
     import time
 
@@ -110,7 +125,7 @@ def _when(seconds: float | None) -> str:
 def run_login(args: argparse.Namespace) -> int:
     settings = _settings(args, args.address)
     if args.check:
-        return _check(settings)
+        return _check(settings, as_json=args.json)
     import httpx
 
     from bridge.cloud.auth import TokenCredentials
@@ -136,11 +151,13 @@ def run_login(args: argparse.Namespace) -> int:
 
 
 def _show_link(device: dict[str, Any]) -> None:
+    from bridge.cli.text import shown  # the server's words: escaped like any other
+
     link = device.get("verification_uri_complete") or device["verification_uri"]
     print("Open this link in a browser, sign in to StandCloud and press Accept:")
-    print(f"  {link}", flush=True)
+    print(f"  {shown(link)}", flush=True)
     if "verification_uri_complete" not in device:
-        print(f"and enter the code {device['user_code']}")
+        print(f"and enter the code {shown(device['user_code'])}")
     _print_qr(link)
     print("Waiting for approval…" if _utf8() else "Waiting for approval...", flush=True)
 
@@ -163,7 +180,9 @@ def _print_qr(link: str) -> None:
         console.print(Text(line, style="black on white"))
 
 
-def _check(settings: Any) -> int:
+def _check(settings: Any, *, as_json: bool = False) -> int:
+    """Whether the stored login (or API key) works; ``as_json``: one object, also on
+    failure (``"ok": false`` and the reason), for a script to read."""
     import os
     import time
 
@@ -171,34 +190,50 @@ def _check(settings: Any) -> int:
     from bridge.cloud.client import StandCloudClient
     from bridge.cloud.settings import API_KEY_ENV
     from bridge.cloud.tokens import token_stores
-    from bridge.errors import AuthError
+    from bridge.errors import AuthError, BridgeError
 
     endpoints = settings.endpoints
     stores = token_stores()
+    answer: dict[str, Any] = {"ok": False, "address": endpoints.base}
     try:
         credentials = load_credentials(endpoints, settings.api_key, stores)
     except AuthError:
-        print(
-            settings.key_refused
-            or f"not logged in to {endpoints.base} (token store: {stores[0].name});"
-            f" run `bridge sc-login {endpoints.base}`",
-            file=sys.stderr,
-        )
-        return 1
-    with StandCloudClient(settings, credentials) as client:
-        client.healthcheck()
+        reason = settings.key_refused or (
+            f"not logged in to {endpoints.base} (token store: {stores[0].name});"
+            f" run `bridge sc-login {endpoints.base}`")
+        return _answer(answer, reason, as_json)
+    try:
+        with StandCloudClient(settings, credentials) as client:
+            client.healthcheck()
+    except BridgeError as exc:
+        if not as_json:
+            raise
+        return _answer(answer, str(exc), as_json)
+    answer["ok"] = True
     if isinstance(credentials, TokenCredentials):
         left = max(0, int(credentials.expires_at - time.time()))
-        print(
-            f"OK: logged in to {endpoints.base} (token store: {credentials.store.name});"
-            f" access token valid until {_when(credentials.expires_at)} ({left} s),"
-            " refreshed automatically while the login lasts"
-        )
+        answer.update(credentials="login", token_store=credentials.store.name,
+                      access_token_expires_at=credentials.expires_at)
+        line = (f"OK: logged in to {endpoints.base} (token store: {credentials.store.name});"
+                f" access token valid until {_when(credentials.expires_at)} ({left} s),"
+                " refreshed automatically while the login lasts")
     else:
         from_env = settings.api_key == os.environ.get(API_KEY_ENV)
         source = API_KEY_ENV if from_env else "hardpy.toml api_key"
-        print(f"OK: {endpoints.base} accepts the API key from {source}; it does not expire")
+        answer.update(credentials="api_key", api_key_from=source)
+        line = f"OK: {endpoints.base} accepts the API key from {source}; it does not expire"
+    print(json_text(answer) if as_json else line)
     return 0
+
+
+def _answer(answer: dict[str, Any], reason: str, as_json: bool) -> int:
+    from bridge.cli.text import shown
+
+    if as_json:
+        print(json_text({**answer, "error": reason}))
+    else:
+        print(shown(reason), file=sys.stderr)
+    return 1
 
 
 def run_logout(args: argparse.Namespace) -> int:
@@ -244,146 +279,29 @@ def _revoke(settings: Any, tokens: list[dict[str, Any]]) -> None:
         print(f"Revoked the login at {endpoints.base}")
 
 
-# -- sync ---------------------------------------------------------------------------
+# -- sync, cloud reads: in their own modules ----------------------------------------------
 def run_sync(args: argparse.Namespace) -> int:
-    from bridge.cli.main import open_store
-    from bridge.store import outbox
+    from bridge.cli.sync import run_sync
 
-    with open_store(args) as store:
-        if args.status:
-            return _status(store)
-        from bridge.cloud.plugin import result_line
-        from bridge.cloud.progress import sync_with_progress
-        from bridge.cloud.sync import Uploader
-
-        if args.retry_rejected:
-            outbox.requeue(store)
-        if not outbox.waiting(store.conn):
-            print("StandCloud: nothing to upload")
-            return 0
-        settings = _settings(args)
-        with _client_for(settings, args.parallel) as client:
-            uploader = Uploader(
-                store, client, fill_unknown=settings.fill_unknown, parallel=args.parallel
-            )
-            result = sync_with_progress(uploader)
-        line = result_line(result, None)
-        print(line, file=sys.stdout if result.ok else sys.stderr)
-        return 0 if result.ok else 1
-
-
-def _client_for(settings: Any, parallel: int) -> Any:
-    from bridge.cloud.client import open_client
-
-    return open_client(settings, connections=max(1, parallel))
-
-
-def _status(store: Any) -> int:
-    from rich.console import Console
-    from rich.table import Table
-
-    from bridge.store import outbox
-
-    status = outbox.status(store.conn)
-    table = Table(title="StandCloud outbox")
-    table.add_column("state")
-    table.add_column("runs", justify="right")
-    for state, count in status.counts.items():
-        table.add_row(state, str(count))
-    console = Console(soft_wrap=True)
-    console.print(table)
-    console.print(f"last upload: {_when(status.last_upload_at)}")
-    if status.last_error:
-        console.print(
-            f"last error ({_when(status.last_error_at)}, run"
-            f" {status.last_error_run}): {status.last_error}",
-            markup=False,
-        )
-    return 0
-
-
-# -- cloud runs / run / duts ------------------------------------------------------------
-def _reader(args: argparse.Namespace) -> Any:
-    from bridge.cloud.reader import CloudReader
-
-    return CloudReader(_client(args))
-
-
-def _table(title: str, rows: list[dict[str, Any]], columns: list[tuple[str, str]]) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=title)
-    for _, header in columns:
-        table.add_column(header)
-    for row in rows:
-        table.add_row(*("" if row.get(key) is None else str(row.get(key)) for key, _ in columns))
-    Console(soft_wrap=True).print(table)
-
-
-def _print_json(data: Any) -> None:
-    import json
-
-    print(json.dumps(data, indent=2))
-
-
-RUN_COLUMNS = [
-    ("test_run_id", "run"),
-    ("status", "status"),
-    ("part_number", "part number"),
-    ("serial_number", "serial"),
-    ("test_stand_name", "stand"),
-    ("start_time", "start"),
-    ("duration", "s"),
-    ("number_of_attempt", "attempt"),
-]
+    return run_sync(args)
 
 
 def run_cloud_runs(args: argparse.Namespace) -> int:
-    reader = _reader(args)
-    with reader.client:
-        runs = reader.runs(
-            part_number=args.part_number,
-            serial_number=args.serial_number,
-            test_stand_name=args.stand,
-            limit=args.limit,
-        )
-    if args.json:
-        _print_json(runs)
-    else:
-        _table(f"StandCloud runs ({len(runs)})", runs, RUN_COLUMNS)
-    return 0
+    from bridge.cli.cloud_reads import run_cloud_runs
+
+    return run_cloud_runs(args)
 
 
 def run_cloud_run(args: argparse.Namespace) -> int:
-    reader = _reader(args)
-    with reader.client:
-        run = reader.run(args.run_id)
-    if args.json:
-        _print_json(run)
-    else:
-        rows = [{"key": key, "value": value} for key, value in run.items()]
-        _table(f"StandCloud run {args.run_id}", rows, [("key", "field"), ("value", "value")])
-    return 0
+    from bridge.cli.cloud_reads import run_cloud_run
+
+    return run_cloud_run(args)
 
 
 def run_cloud_duts(args: argparse.Namespace) -> int:
-    reader = _reader(args)
-    with reader.client:
-        duts = reader.duts(test_stand_name=args.stand, part_number=args.part_number)
-    if args.json:
-        _print_json(duts)
-    else:
-        columns = [
-            ("part_number", "part number"),
-            ("serial_number", "serial"),
-            ("test_stand_name", "stand"),
-            ("number_of_runs", "runs"),
-            ("last_status", "last status"),
-            ("last_run_time", "last run"),
-        ]
-        _table(f"StandCloud tested DUTs ({len(duts)})", duts, columns)
-    return 0
+    from bridge.cli.cloud_reads import run_cloud_duts
+
+    return run_cloud_duts(args)
 
 
 # -- cloud-sim ----------------------------------------------------------------------

@@ -53,6 +53,7 @@ def open_store(args: argparse.Namespace) -> Store:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from bridge.cli.text import shown
     from bridge.errors import BridgeError
 
     given = sys.argv[1:] if argv is None else argv
@@ -65,11 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except BridgeError as exc:
-        print(f"{args.command}: error: {exc}", file=sys.stderr)
-        return 1
-    except (OSError, ValueError) as exc:
-        print(f"{args.command}: error: {exc}", file=sys.stderr)
+    except (BridgeError, OSError, ValueError) as exc:  # a server's text too: never raw
+        print(f"{args.command}: error: {shown(exc, lines=True, limit=2000)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"{args.command}: interrupted", file=sys.stderr)

@@ -34,6 +34,9 @@ class CloudPlugin:
         return CloudSettings.from_section(self.section, root=self.stand.root)
 
     def _say(self, line: str) -> None:
+        from bridge.cli.text import shown
+
+        line = shown(line, lines=True, limit=2000)  # server text: never raw to a terminal
         reporter = self.config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:
             reporter.write_line(line)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bridge.cli.text import shown
 from bridge.cloud.sync import SyncResult, Uploader
 from bridge.store import outbox
 
@@ -33,12 +34,12 @@ def sync_with_progress(
         TextColumn("StandCloud upload"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("{task.fields[note]}"),
+        TextColumn("{task.fields[note]}", markup=False),  # a stored run id is not markup
     )
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task("upload", total=total, note="")
 
         def advance(run_id: str, outcome: str) -> None:
-            bar.update(task, advance=1, note=f"{run_id[:8]} {outcome}")
+            bar.update(task, advance=1, note=shown(f"{run_id[:8]} {outcome}"))
 
         return uploader.sync(run_ids, progress=advance, tried_before=tried_before)

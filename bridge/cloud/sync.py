@@ -23,13 +23,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bridge.cloud.client import StandCloudClient, Unavailable
+from bridge.cloud.required import MISSING_HINTS
 from bridge.errors import AuthError, StandCloudError, TLSError, UploadRejected
 from bridge.store import claims, outbox
-
-MISSING_HINTS = {
-    "DUT part number": "hardpy.set_dut_part_number(...)",
-    "stand name": "hardpy.set_stand_name(...)",
-}
 
 
 @dataclass(frozen=True)

@@ -26,8 +26,8 @@ def test_missing_mandatory_fields_are_named_at_the_end_of_the_run(plan):
     plan.write("test_nothing.py", "def test_nothing():\n    pass\n")
     result = plan.pytest()
     assert result.returncode == 0
-    assert "call bridge.set_dut_part_number()" in result.stdout
-    assert "call bridge.set_stand_name()" in result.stdout
+    assert "call hardpy.set_dut_part_number(...)" in result.stdout
+    assert "call hardpy.set_stand_name(...)" in result.stdout
 
 
 def test_plugin_stays_out_of_unrelated_projects(new_plan):

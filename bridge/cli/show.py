@@ -1,0 +1,148 @@
+"""``bridge show RUN``: one run for a person (rich, 80 columns and up) or a script (JSON).
+
+Every stored string (names, serial numbers, units, messages: what a DUT or a plan
+wrote) is shown through :func:`bridge.cli.text.cell`, never as rich markup.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from bridge.cli.runs import duration, status_cell, when
+from bridge.run_summary import limits_text
+
+
+def show_command(args: argparse.Namespace) -> int:
+    from bridge.cli.main import open_store
+    from bridge.store.queries import case_rows, resolve_run
+
+    with open_store(args) as store:
+        run_id = resolve_run(store, args.run)
+        report = store.report(run_id)
+        cases = list(case_rows(store, run_id))
+    if args.json:
+        print(json.dumps(run_document(report, cases), indent=2))
+        return 0
+    from rich.console import Console
+
+    console = Console(highlight=False)
+    for renderable in run_view(report, cases):
+        console.print(renderable)
+    return 0
+
+
+def run_document(report: dict[str, Any], cases: list[dict[str, Any]]) -> dict[str, Any]:
+    """What ``show`` shows, as JSON: the run, its stand and DUT, every case attempt."""
+    modules = {module_id: module["name"] for module_id, module in report["modules"].items()}
+    stand, dut = report["test_stand"], report["dut"]
+    return {
+        "id": report["id"], "name": report["name"], "status": report["status"],
+        "start_time": report["start_time"], "stop_time": report["stop_time"],
+        "stand": {"name": stand["name"], "hw_id": stand["hw_id"]},
+        "dut": {"part_number": dut["part_number"], "serial_number": dut["serial_number"]},
+        "instruments": stand["instruments"],
+        "cases": [{
+            "module_id": case["module_id"], "module_name": modules.get(case["module_id"]),
+            "case_id": case["case_id"], "name": case["name"], "status": case["status"],
+            "attempt": case["attempt"], "start_time": case["start_time"],
+            "stop_time": case["stop_time"], "assertion_msg": case["assertion_msg"],
+            "measurements": [_measurement(m) for m in case["measurements"]],
+        } for case in cases],
+    }
+
+
+def _measurement(m: dict[str, Any]) -> dict[str, Any]:
+    keys = ("name", "type", "value", "unit", "operation", "comparison_value",
+            "lower_limit", "upper_limit")
+    return {**{key: m[key] for key in keys},
+            "result": None if m["result"] is None else bool(m["result"])}
+
+
+def run_view(report: dict[str, Any], cases: list[dict[str, Any]]) -> list[Any]:
+    """The header lines, the instruments and the cases, ready for ``Console.print``."""
+    from rich.padding import Padding
+    from rich.text import Text
+
+    from bridge.cli.text import cell
+
+    stand, dut = report["test_stand"], report["dut"]
+    started = report["start_time"]
+    view: list[Any] = [
+        Text.assemble(status_cell(report["status"]), "  ", cell(report["name"], "bold")),
+        Text.assemble("run ", cell(report["id"])),
+        Text(f"started {when(started)}  duration "
+             f"{duration(started, report['stop_time']) or '(running)'}"),
+        Text.assemble("stand ", cell(stand["name"] or "-"), " (", cell(stand["hw_id"]), ")"),
+        Text.assemble("DUT part ", cell(dut["part_number"] or "-"), "  serial ",
+                      cell(dut["serial_number"] or "-")),
+    ]
+    if stand["instruments"]:
+        view.append(_instruments_table(stand["instruments"]))
+    view.append(cases_table(report, cases))
+    messages = [case for case in cases if case["assertion_msg"] and case["status"] != "passed"]
+    if messages:
+        view.append(Text("failures", style="bold"))
+    for case in messages:
+        attempt = f" (attempt {case['attempt']})" if case["attempt"] > 1 else ""
+        view.append(Padding(Text.assemble(cell(case["name"]), attempt, ": ",
+                                          cell(case["assertion_msg"], lines=True)), (0, 0, 0, 2)))
+    return view
+
+
+def _instruments_table(instruments: list[dict[str, Any]]) -> Any:
+    from rich import box
+    from rich.table import Column, Table
+
+    from bridge.cli.text import cell
+
+    table = Table(Column("instrument", overflow="fold"), Column("model", overflow="fold"),
+                  Column("serial", overflow="fold"), Column("firmware", overflow="fold"),
+                  Column("resource", overflow="fold"), title="instruments",
+                  box=box.SIMPLE_HEAD)
+    for item in instruments:
+        table.add_row(cell(item["name"]), cell(item["part_number"]), cell(item["serial_number"]),
+                      cell(item["revision"]), cell(item["comment"]))
+    return table
+
+
+def cases_table(report: dict[str, Any], cases: list[dict[str, Any]]) -> Any:
+    """Cases with their measurements. The status and verdict columns never shrink (a
+    failing run at 80 columns used to lose its verdict), nor do values and limits;
+    names fold.
+    Failure messages follow the table (in a cell they squeezed every other column)."""
+    from rich import box
+    from rich.table import Column, Table
+
+    from bridge.cli.text import cell
+
+    modules = {module_id: module["name"] for module_id, module in report["modules"].items()}
+    table = Table(Column("case", overflow="fold"), Column("status", no_wrap=True),
+                  Column("measurement", overflow="fold"), Column("value", no_wrap=True),
+                  Column("limits", no_wrap=True), Column("verdict", no_wrap=True),
+                  title="cases", box=box.SIMPLE_HEAD, collapse_padding=True, pad_edge=False)
+    module_id = None
+    for case in cases:
+        if case["module_id"] != module_id:
+            module_id = case["module_id"]
+            table.add_row(cell(modules.get(module_id, module_id), "bold"))
+        status = status_cell(case["status"])
+        if case["attempt"] > 1:
+            status.append(f" (attempt {case['attempt']})")
+        first = True
+        for m in case["measurements"] or [None]:
+            table.add_row(cell(case["name"]) if first else "", status if first else "",
+                          *_measurement_cells(m))
+            first = False
+    return table
+
+
+def _measurement_cells(m: dict[str, Any] | None) -> tuple[Any, ...]:
+    from bridge.cli.text import cell
+
+    if m is None:
+        return ("", "", "", "")
+    value = cell(f"{m['value']}{' ' + m['unit'] if m['unit'] else ''}")
+    verdict = {None: cell(""), 1: cell("pass", "green"), 0: cell("FAIL", "bold red")}
+    return (cell(m["name"]), value, cell(limits_text(m)), verdict[m["result"]])
