@@ -279,6 +279,7 @@ def test_one_flag_name_per_meaning_old_names_hidden(stand, sim, capsys, monkeypa
     out = subprocess.run([*BRIDGE, "runs", "--help"], capture_output=True, text=True)
     assert "--serial-number" in out.stdout and "--serial " not in out.stdout
     monkeypatch.setenv("HARDPY_SC_API_KEY", sim.api_key)
+    monkeypatch.setenv("BRIDGE_SC_ADDRESS", sim.address)
     with Store.open(stand / "runs.db") as store:
         add_run(store, stand="Stand B", serial="SN-B")
         add_run(store, stand="Stand C", serial="SN-C")
@@ -292,6 +293,7 @@ def test_one_flag_name_per_meaning_old_names_hidden(stand, sim, capsys, monkeypa
 
 def test_a_second_sync_still_exits_1_while_a_run_is_held(stand, sim, capsys, monkeypatch):
     monkeypatch.setenv("HARDPY_SC_API_KEY", sim.api_key)
+    monkeypatch.setenv("BRIDGE_SC_ADDRESS", sim.address)
     with Store.open(stand / "runs.db") as store:
         add_run(store, part_number=None)
     assert _run(stand, "sync") == 1
@@ -311,6 +313,7 @@ def test_server_data_and_error_bodies_are_escaped(stand, sim, capsys, monkeypatc
     from starlette.routing import Route
 
     monkeypatch.setenv("HARDPY_SC_API_KEY", sim.api_key)
+    monkeypatch.setenv("BRIDGE_SC_ADDRESS", sim.address)
     with Store.open(stand / "runs.db") as store:
         run_id = add_run(store, serial=HOSTILE, stand=HOSTILE, part_number=HOSTILE)
     assert _run(stand, "sync") == 0
@@ -333,6 +336,7 @@ def test_server_data_and_error_bodies_are_escaped(stand, sim, capsys, monkeypatc
 
 def test_sync_and_its_status_escape_a_stored_server_error(stand, sim, capsys, monkeypatch):
     monkeypatch.setenv("HARDPY_SC_API_KEY", sim.api_key)
+    monkeypatch.setenv("BRIDGE_SC_ADDRESS", sim.address)
     with Store.open(stand / "runs.db") as store:
         run_id = add_run(store)
         outbox.record_attempt(store, run_id, "rejected", at=time.time(),
@@ -353,6 +357,7 @@ def test_check_answers_in_json_both_ways(stand, sim, capsys, monkeypatch):
     answer = json.loads(capsys.readouterr().out)
     assert answer["ok"] is False and "not logged in" in answer["error"]
     monkeypatch.setenv("HARDPY_SC_API_KEY", sim.api_key)
+    monkeypatch.setenv("BRIDGE_SC_ADDRESS", sim.address)
     assert _run(stand, "sc-login", "--check", "--json") == 0
     answer = json.loads(capsys.readouterr().out)
     assert answer["ok"] is True and answer["credentials"] == "api_key"
@@ -368,6 +373,7 @@ def test_cloud_tables_fit_80_and_120_columns(stand, sim, monkeypatch, width):
     from bridge.cli.cloud_reads import DUT_COLUMNS, RUN_COLUMNS, cloud_table
 
     monkeypatch.setenv("HARDPY_SC_API_KEY", sim.api_key)
+    monkeypatch.setenv("BRIDGE_SC_ADDRESS", sim.address)
     with Store.open(stand / "runs.db") as store:
         run_id = add_run(store, serial="SB100-2026-000123", part_number="SB-100-REV-C",
                          stand="Production stand 4, line B")
@@ -403,6 +409,7 @@ def test_autosync_shows_a_rejection_body_escaped(tmp_path, sim, monkeypatch):
     sim.sim.app.router.routes.insert(0, Route("/hardpy/api/v1/test_report", hostile,
                                               methods=["POST"]))
     monkeypatch.setenv("HARDPY_SC_API_KEY", sim.api_key)
+    monkeypatch.setenv("BRIDGE_SC_ADDRESS", sim.address)
     plan = Plan(tmp_path / "plan")
     plan.write("hardpy.toml", f'[stand_cloud]\naddress = "{sim.address}"\nautosync = true\n')
     plan.write("test_plan.py", "import hardpy\n\ndef test_one():\n"
