@@ -120,6 +120,9 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     plugin = BridgePlugin(stand, config)
     config.pluginmanager.register(plugin, "bridge-recorder")
+    from bridge import fixtures
+
+    config.pluginmanager.register(fixtures, "bridge-fixtures")
     mode = config.getoption("stand") or stand.model.stand.mode
     if stand.model.instruments:
         from bridge.instruments import InstrumentsPlugin
@@ -241,17 +244,6 @@ class BridgePlugin:
         self.recorder.measurements_fail_case = self.stand.model.stand.measurements_fail_case
         self.config.stash[RUN_ID] = run_id
         api.activate(self.recorder, self.start_args)
-
-    @pytest.fixture(scope="session")
-    def post_run_functions(self) -> list[Callable[[], object]]:
-        """HardPy's list of functions to call once the run is finished and stored
-        (a conftest appends, e.g., its own upload); get_current_report() works there."""
-        return self.post_run
-
-    @pytest.fixture(scope="session")
-    def hardpy_start_args(self) -> dict[str, str]:
-        """HardPy's fixture: the ``--hardpy-start-arg key=value`` pairs, a fresh copy."""
-        return dict(self.start_args)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:

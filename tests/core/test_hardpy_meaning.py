@@ -177,7 +177,8 @@ def parity(tmp_path_factory):
     result = plan.pytest("--hardpy-start-arg", "mode=debug", "--hardpy-sp", "1",
                          "--hardpy-sh", "localhost", "--hardpy-config-file", ".",
                          "--hardpy-current-test-config", "Config 2", "--sc-autosync",
-                         "-p", "no:randomly", input="Lit\nSN-1\nf\n\n")
+                         "-p", "no:randomly", "-W", "error::DeprecationWarning",
+                         input="Lit\nSN-1\nf\n\n")
     return plan, result, plan.export()
 
 
