@@ -177,11 +177,14 @@ def set_error_code(code: int) -> None:
 
 
 def set_message(msg: str, msg_key: str | None = None) -> None:
-    """A text for the operator, kept with the case; the same key replaces it."""
+    """A text for the operator, kept with the case; the same key replaces it, and
+    without a key it gets a fresh uuid4 key (HardPy)."""
+    import uuid
+
     case = _run("set_message").current_case("set_message")
     if not isinstance(msg, str):
         raise TypeError(f"set_message() takes a string, got {type(msg).__name__}")
-    case.msg[msg_key if msg_key is not None else f"msg{len(case.msg)}"] = msg
+    case.msg[msg_key if msg_key is not None else str(uuid.uuid4())] = msg
 
 
 def set_case_measurement(

@@ -108,13 +108,15 @@ def test_other_public_names():
 
 SECOND = '''
 import pytest
+import hardpy
 
 pytestmark = pytest.mark.module_name("")
 
 
 @pytest.mark.dependency("test_second::test_later")
 def test_target_not_run_yet():
-    pass
+    module = hardpy.get_current_report().modules["test_second"]  # its first case runs
+    assert (module.status, list(module.cases)) == ("run", ["test_target_not_run_yet"])
 
 
 @pytest.mark.dependency("test_first::test_names")
@@ -274,6 +276,20 @@ def test_malformed_dependency_ends_the_session_with_exit_code_5(plan):
     assert ("test_dep.py::test_marked: @pytest.mark.dependency takes one 'module::case' or "
             "'module' string, got ('a::b::c',)") in result.stdout + result.stderr
     assert not plan.store_path.exists() or plan.run_ids() == []
+
+
+def test_hardpy_config_file_names_the_folder_of_hardpy_toml(new_plan):
+    project = new_plan("project")
+    project.write("stand/hardpy.toml", 'tests_name = "From stand folder"\n')
+    project.write("test_one.py", """
+        import hardpy
+
+        def test_one():
+            assert hardpy.get_hardpy_config().tests_name == "From stand folder"
+    """)
+    result = project.pytest("--hardpy-pt", "--hardpy-config-file", "stand")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (project.root / "stand" / ".bridge" / "runs.db").is_file()
 
 
 def test_the_strict_rule_fails_the_case_at_the_plans_line(plan):
