@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from bridge.errors import NotInRunError
-from bridge.recorder import CaseState, RunRecorder, check_json, flat_info
+from bridge.recorder import RunRecorder, check_json, flat_info
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -260,10 +260,6 @@ def get_current_report() -> RunReport:
     report = recorder.writer.store.report(recorder.run_id)
     return RunReport.model_validate(recorder.with_running_case(report))
 
-
-def running_case() -> CaseState | None:
-    """The case being recorded now, if any (for ErrorCode)."""
-    return _active.case if _active is not None else None
 
 
 def in_run() -> bool:

@@ -3,7 +3,8 @@
 A plan writes ``assert ok, hardpy.ErrorCode(7, "no answer from DUT")``. Python builds
 the message only when the assert fails, so building it is the moment the case fails:
 the run's ``error_code`` is set then (the first one of the run wins, as in HardPy), and
-the case's failure text is the message (``Error code = 7`` without one).
+the message (``Error code = 7`` without one) is the assert's, so the case's failure
+text is ``AssertionError: <message>`` followed by the failed comparison, as in HardPy.
 """
 
 from __future__ import annotations
@@ -22,9 +23,6 @@ class ErrorCode:
         self.code = code
         self.message = message if message else f"Error code = {code}"
         api.set_error_code(code)  # only the run's first error code is kept
-        case = api.running_case()
-        if case is not None:
-            case.failure_text = self.message
 
     def __str__(self) -> str:
         return self.message

@@ -306,7 +306,7 @@ class BridgePlugin:
             self.recorder.begin_case(info.module_id, info.module_name, info.case_id,
                                      info.case_name, group=info.group,
                                      module_group=info.module_group)
-        self._outcome = {"status": "passed", "message": None}
+        self._outcome = {"status": "passed", "message": None, "ran": True}
         if self.recorder is not None:  # the call phase runs the attempts
             item.runtest = functools.partial(self._attempts, item, item.runtest)  # type: ignore[method-assign]
         try:
@@ -315,7 +315,8 @@ class BridgePlugin:
             item.__dict__.pop("runtest", None)
             if self.recorder is not None and self.recorder.case is not None:
                 status = self._outcome["status"]
-                self.recorder.save_attempt(status, self._outcome["message"], final=True)
+                self.recorder.save_attempt(status, self._outcome["message"], final=True,
+                                           ran=self._outcome["ran"])
                 if info.critical and status != "passed" and not self.stop_reason:
                     self.stop_reason = (f"critical case {info.module_id}::{info.case_id} "
                                         f"{status}")
@@ -323,11 +324,13 @@ class BridgePlugin:
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         if self.stop_reason:
+            self._outcome["ran"] = False  # skipped by the plugin: no times, attempt 0 (HardPy)
             pytest.skip(f"run stopped: {self.stop_reason}")
         targets = item.stash[CASE].dependencies
         if targets and self.recorder is not None:
             reason = self.dependencies.skip_reason(targets, self.recorder.modules)
             if reason:
+                self._outcome["ran"] = False
                 pytest.skip(reason)
 
     def _attempts(self, item: pytest.Item, runtest: Any) -> None:
@@ -342,7 +345,7 @@ class BridgePlugin:
             except (Exception, pytest.fail.Exception) as exc:
                 if attempt == attempts:
                     raise
-                recorder.save_attempt("failed", self._failure_text(exc), final=False)
+                recorder.save_attempt("failed", _message_of(exc), final=False)
             time.sleep(self.stand.model.stand.attempt_pause)
             recorder.current_case("attempt").start_time = time.time()  # starts after the pause
 
@@ -357,17 +360,9 @@ class BridgePlugin:
             status = "failed" if call.when == "call" else "error"
             if outcome["status"] in ("passed", "skipped"):
                 outcome["status"] = status
-                outcome["message"] = (self._failure_text(call.excinfo.value) if call.excinfo
+                outcome["message"] = (_message_of(call.excinfo.value) if call.excinfo
                                       else str(report.longrepr))
         return report
-
-
-    def _failure_text(self, exc: BaseException) -> str:
-        """An ErrorCode's message when the case failed by it (HardPy), else the error."""
-        case = self.recorder.case if self.recorder is not None else None
-        if case is not None and case.failure_text and isinstance(exc, AssertionError):
-            return case.failure_text
-        return _message_of(exc)
 
 
 def _message_of(exc: BaseException) -> str:
@@ -378,7 +373,7 @@ def _message_of(exc: BaseException) -> str:
 def _skip_reason(report: pytest.TestReport) -> str | None:
     longrepr = report.longrepr
     if isinstance(longrepr, tuple) and len(longrepr) == 3:
-        return str(longrepr[2]).removeprefix("Skipped: ")
+        return str(longrepr[2])  # "Skipped: <reason>", as HardPy stores it
     return None
 
 

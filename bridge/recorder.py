@@ -32,7 +32,6 @@ class CaseState:
     msg: dict[str, str] = field(default_factory=dict)
     chart: dict | None = None
     artifact: dict[str, Any] = field(default_factory=dict)
-    failure_text: str | None = None  # an ErrorCode's message, when the case fails by it
 
 
 @dataclass
@@ -141,10 +140,15 @@ class RunRecorder:
         self.case = CaseState(module_id, case_id, name, self.case_count, group=group)
         self.case_count += 1
 
-    def save_attempt(self, status: str, assertion_msg: str | None, *, final: bool) -> None:
-        """Land the current attempt of the current case; start the next unless final."""
+    def save_attempt(self, status: str, assertion_msg: str | None, *, final: bool,
+                     ran: bool = True) -> None:
+        """Land the current attempt of the current case; start the next unless final.
+        A case the plugin skipped before it ran (``ran=False``) has no times and
+        attempt 0, as in HardPy."""
         case = self.current_case("save_attempt")
-        stopped = time.time()
+        stopped: float | None = time.time()
+        if not ran:
+            case.start_time, stopped, case.attempt = None, None, 0  # type: ignore[assignment]
         module = self.modules[case.module_id]
         if final:
             module.settle(case.case_id, status)
