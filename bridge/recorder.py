@@ -170,6 +170,9 @@ class RunRecorder:
         if final:
             self.case = None
         else:  # what the failed attempt recorded stays in its own row only
+            if self.first_failure is None and self.fields.get("error_code") is not None:
+                self.fields["error_code"] = None  # the retry may still pass (HardPy)
+                self._dirty.add("error_code")
             self.case = CaseState(case.module_id, case.case_id, case.name, case.position,
                                   attempt=case.attempt + 1, group=case.group)
 

@@ -28,6 +28,22 @@ def test_names(hardpy_start_args):
     assert hardpy_start_args == {"mode": "debug"}
 
 
+calls = []
+
+
+@pytest.mark.attempt(2)
+def test_failed_attempt_is_cleared():
+    calls.append(1)
+    if len(calls) == 1:
+        hardpy.set_message("from attempt 1", "first")
+        hardpy.set_case_artifact({"attempt1": True})
+        assert False, ErrorCode(3, "first attempt")
+    report = hardpy.get_current_report()
+    case = report.modules["test_first"].cases["test_failed_attempt_is_cleared"]
+    assert (case.attempt, case.msg, case.artifact) == (2, None, {})
+    assert report.error_code is None  # no case failed yet: the retry clears it
+
+
 def test_error_code_first_wins():
     assert 1 == 2, ErrorCode(7, "no answer from DUT")
 
@@ -63,21 +79,6 @@ def test_running_case_is_in_the_report():
     assert (case.status, case.msg, case.stop_time) == ("run", {"k": "hello"}, None)
     assert case.measurements[0].value == 1.5
     assert module.cases["test_names"].status == "passed"
-
-
-calls = []
-
-
-@pytest.mark.attempt(2)
-def test_failed_attempt_is_cleared():
-    calls.append(1)
-    if len(calls) == 1:
-        hardpy.set_message("from attempt 1", "first")
-        hardpy.set_case_artifact({"attempt1": True})
-        assert False
-    case = hardpy.get_current_report().modules["test_first"].cases[
-        "test_failed_attempt_is_cleared"]
-    assert (case.attempt, case.msg, case.artifact) == (2, None, {})
 
 
 def test_pass_fail_dialogs():
