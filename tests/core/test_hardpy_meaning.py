@@ -194,6 +194,7 @@ def test_the_run_ends_as_under_hardpy(parity):
     RunReport.model_validate(report)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "2 failed, 12 passed, 1 skipped" in result.stdout, result.stdout
+    assert "Lit or Dark? (p = Lit, f = Dark)" in result.stdout  # button_text named
 
 
 def test_error_code_fails_the_case_with_its_text_and_the_first_code_stays(parity):
