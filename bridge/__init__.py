@@ -30,16 +30,20 @@ _OPERATOR = (
     "DialogBox", "TextInputWidget", "NumericInputWidget", "RadiobuttonWidget",
     "CheckboxWidget", "ImageWidget", "StepWidget", "MultistepWidget", "ImageComponent",
     "HTMLComponent", "run_dialog_box", "set_operator_message", "clear_operator_message",
+    "BaseWidget", "PassFailDialog",
 )  # fmt: skip
 _ERRORS = (
     "BridgeError", "ConfigError", "DuplicateParameterError", "DuplicateFieldError",
     "DuplicateSerialNumberError", "DuplicatePartNumberError", "DuplicateTestStandNameError",
-    "FirmwareError", "OperatorError",
+    "FirmwareError", "OperatorError", "TestStandNumberError",
     "InstrumentError", "MeasurementError", "MeasurementFailed", "NotInRunError",
     "StandCloudError", "StoreError",
 )  # fmt: skip
 _CLOUD = ("StandCloudLoader", "StandCloudConnector", "StandCloudReader", "StandCloudAPIMode")
 _COUCHDB = ("CouchdbConfig", "CouchdbLoader")  # HardPy's; kept so its conftests load
+_HARDPY = {"ErrorCode": "bridge.error_code", "JsonLoader": "bridge.json_loader",
+           "HardpyConfig": "bridge.hardpy_config", "get_hardpy_config": "bridge.hardpy_config",
+           "Group": "bridge.hardpy_config"}
 _HOME = {
     **dict.fromkeys(_API, "bridge.api"),
     **dict.fromkeys(_MODELS, "bridge.models"),
@@ -47,8 +51,9 @@ _HOME = {
     **dict.fromkeys(_ERRORS, "bridge.errors"),
     **dict.fromkeys(_CLOUD, "bridge.cloud.compat"),
     **dict.fromkeys(_COUCHDB, "bridge.couchdb"),
+    **_HARDPY,
 }
-__all__ = [*_API, *_MODELS, *_OPERATOR, *_ERRORS, *_CLOUD, *_COUCHDB]
+__all__ = [*_API, *_MODELS, *_OPERATOR, *_ERRORS, *_CLOUD, *_COUCHDB, *_HARDPY]
 
 
 def __getattr__(name: str) -> Any:

@@ -104,7 +104,10 @@ def set_stand_location(location: str) -> None:
 
 def set_stand_number(number: int) -> None:
     if not isinstance(number, int) or isinstance(number, bool) or number < 0:
-        raise ValueError(f"set_stand_number() takes a non-negative int, got {number!r}")
+        from bridge.errors import TestStandNumberError
+
+        raise TestStandNumberError(
+            f"set_stand_number() takes a non-negative int, got {number!r}")
     _run("set_stand_number").set_once("stand_number", number, "stand_number")
 
 
@@ -174,22 +177,34 @@ def set_error_code(code: int) -> None:
 
 
 def set_message(msg: str, msg_key: str | None = None) -> None:
-    """A text for the operator, kept with the case; the same key replaces it."""
+    """A text for the operator, kept with the case; the same key replaces it, and
+    without a key it gets a fresh uuid4 key (HardPy)."""
+    import uuid
+
     case = _run("set_message").current_case("set_message")
     if not isinstance(msg, str):
         raise TypeError(f"set_message() takes a string, got {type(msg).__name__}")
-    case.msg[msg_key if msg_key is not None else f"msg{len(case.msg)}"] = msg
+    case.msg[msg_key if msg_key is not None else str(uuid.uuid4())] = msg
 
 
 def set_case_measurement(
-    measurement: NumericMeasurement | StringMeasurement, *, fail_case: bool = True
+    measurement: NumericMeasurement | StringMeasurement, *, fail_case: bool | None = None
 ) -> int:
-    """Record a measurement; a failing one fails the case unless ``fail_case=False``."""
+    """Record a measurement; its index in the case. As in HardPy a failing one is only
+    recorded and the plan's asserts decide the case; ``fail_case=True`` (or ``[stand]
+    measurements_fail_case = true``) fails the case here, at the caller's line."""
+    __tracebackhide__ = True  # a failure points at the plan's line, not at ours
     recorder = _run("set_case_measurement")
     if not hasattr(measurement, "as_row"):
         raise TypeError("set_case_measurement() takes a NumericMeasurement or "
                         f"StringMeasurement, got {type(measurement).__name__}")
-    return recorder.add_measurement(measurement, fail_case=fail_case)
+    position = recorder.add_measurement(measurement)
+    strict = recorder.measurements_fail_case if fail_case is None else fail_case
+    if strict and measurement.result is False:
+        from bridge.errors import MeasurementFailed
+
+        raise MeasurementFailed(f"measurement failed: {measurement.describe()}")
+    return position
 
 
 def set_case_chart(chart: Chart) -> None:
@@ -197,8 +212,8 @@ def set_case_chart(chart: Chart) -> None:
 
     if not isinstance(chart, Chart):
         raise TypeError(f"set_case_chart() takes a Chart, got {type(chart).__name__}")
-    if not chart.x_data or not chart.y_data:
-        raise ValueError("set_case_chart(): the chart has no data (x_data, y_data)")
+    if not chart.x_data:
+        raise ValueError("set_case_chart(): the chart has no data series (add_series)")
     _run("set_case_chart").current_case("set_case_chart").chart = chart.to_report()
 
 
@@ -236,12 +251,15 @@ def get_start_args() -> dict[str, str]:
 
 
 def get_current_report() -> RunReport:
-    """The run as recorded so far (finished cases), in StandCloud's report format."""
+    """The run as recorded so far, in StandCloud's report format: finished cases, and
+    the running one (status ``run``) when called from a case, as in HardPy."""
     from bridge.report_schema import RunReport
 
     recorder = _run("get_current_report")
     recorder.flush()
-    return RunReport.model_validate(recorder.writer.store.report(recorder.run_id))
+    report = recorder.writer.store.report(recorder.run_id)
+    return RunReport.model_validate(recorder.with_running_case(report))
+
 
 
 def in_run() -> bool:

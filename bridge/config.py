@@ -46,6 +46,9 @@ class StandSection(_Strict):
     #: Seconds between the attempts of an ``attempt(n)`` case (HardPy pauses 1 s), so
     #: that what failed transiently (a port, a supply settling) gets time to recover.
     attempt_pause: float = Field(default=1.0, ge=0)
+    #: The strict rule: a failing measurement fails its case at the call. HardPy (and our
+    #: default) only records it and lets the plan's asserts decide.
+    measurements_fail_case: bool = False
 
 
 class StandCloudSection(_Strict):

@@ -8,6 +8,7 @@ that messages name them and callers can branch on them.
     ├── ConfigError          bad hardpy.toml: file, key, what was expected
     ├── NotInRunError        a test-plan API call outside a running test plan
     ├── DuplicateParameterError  a once-only field set twice
+    ├── TestStandNumberError a stand number that is not a non-negative int (HardPy's name)
     ├── MeasurementError     NaN / infinite value, limits contradicting the operation
     ├── StoreError           run store unreadable, from a newer schema, not writable
     ├── InstrumentError      resource, command, reply
@@ -67,6 +68,12 @@ class DuplicateParameterError(BridgeError, ValueError):
 # HardPy's names for the same mistake, so that its plans' pytest.raises(...) hold here.
 DuplicateFieldError = DuplicateSerialNumberError = DuplicatePartNumberError = \
     DuplicateTestStandNameError = DuplicateParameterError
+
+
+class TestStandNumberError(BridgeError, ValueError):
+    """``set_stand_number`` got something other than a non-negative int."""
+
+    __test__ = False  # a name pytest would otherwise try to collect
 
 
 class MeasurementError(BridgeError, ValueError):

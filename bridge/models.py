@@ -1,8 +1,9 @@
 """What a test plan hands to the API: measurements, instruments, sub-units, charts.
 
 The names and fields are HardPy's, so HardPy test plans build them unchanged. A
-measurement judges itself when it is built (``result``), so a plan may ``assert
-meas.result`` as in HardPy; ``set_case_measurement`` also fails the case on its own.
+measurement judges itself when it is built (``result``, None without an operation);
+as in HardPy, recording a failing one does not fail the case: the plan's own ``assert
+meas.result`` does (``set_case_measurement(meas, fail_case=True)`` is the strict rule).
 """
 
 from __future__ import annotations
@@ -104,9 +105,7 @@ class NumericMeasurement(_Model):
                 raise MeasurementError(f"{label}: lower_limit {lower} is above "
                                        f"upper_limit {upper}")
             self.result = _RANGE[op](self.value, lower, upper)
-        elif any(x is not None for x in (self.comparison_value, self.lower_limit,
-                                          self.upper_limit)):
-            raise MeasurementError(f"{label}: limits given without an operation")
+        # Limits without an operation are kept for the report, unjudged (HardPy).
         return self
 
     def as_row(self) -> tuple:
@@ -138,9 +137,7 @@ class StringMeasurement(_Model):
     def _judge(self) -> StringMeasurement:
         label = f"measurement {self.name!r}" if self.name else "measurement"
         op = self.operation.value if self.operation else None
-        if op is None:
-            if self.comparison_value is not None:
-                raise MeasurementError(f"{label}: comparison_value given without operation")
+        if op is None:  # a comparison_value alone is kept, unjudged (HardPy)
             return self
         if op not in ("eq", "ne"):
             raise MeasurementError(f"{label}: a string measurement supports eq and ne, "
@@ -219,26 +216,35 @@ class Chart(_Model):
 
     def add_series(self, x_data: list[Number], y_data: list[Number],
                    marker_name: str | None = None) -> None:
-        """Add one curve; x and y must have the same length."""
-        if len(x_data) != len(y_data):
-            raise ValueError(f"chart series {marker_name!r}: x has {len(x_data)} points, "
-                             f"y has {len(y_data)}")
+        """Add one curve: x and y of the same, non-zero length."""
+        _check_series(marker_name, x_data, y_data)
         self.x_data.append(list(x_data))
         self.y_data.append(list(y_data))
         self.marker_name.append(marker_name)
 
     @model_validator(mode="after")
     def _same_shape(self) -> Chart:
-        if len(self.x_data) != len(self.y_data):
-            raise ValueError("chart: x_data and y_data must hold the same number of series")
+        """As HardPy's Chart: one marker name per series, no empty series."""
+        series = len(self.x_data)
+        if len(self.y_data) != series:
+            raise ValueError(f"chart: x_data holds {series} series, y_data "
+                             f"{len(self.y_data)}")
+        if len(self.marker_name) != series:
+            raise ValueError(f"chart: marker_name holds {len(self.marker_name)} names for "
+                             f"{series} series (one per series; None for none)")
         for index, (xs, ys) in enumerate(zip(self.x_data, self.y_data, strict=True)):
-            if len(xs) != len(ys):
-                raise ValueError(f"chart series {index}: x has {len(xs)} points, "
-                                 f"y has {len(ys)}")
+            _check_series(self.marker_name[index] or index, xs, ys)
         return self
 
     def to_report(self) -> dict[str, Any]:
-        names = list(self.marker_name) + [None] * (len(self.x_data) - len(self.marker_name))
         return {"type": self.type.value, "title": self.title, "x_label": self.x_label,
-                "y_label": self.y_label, "marker_name": names,
+                "y_label": self.y_label, "marker_name": list(self.marker_name),
                 "x_data": self.x_data, "y_data": self.y_data}
+
+
+def _check_series(name: str | int | None, x_data: list[Number], y_data: list[Number]) -> None:
+    if len(x_data) != len(y_data):
+        raise ValueError(f"chart series {name!r}: x has {len(x_data)} points, "
+                         f"y has {len(y_data)}")
+    if not x_data:
+        raise ValueError(f"chart series {name!r}: a series cannot be empty")

@@ -18,9 +18,22 @@ import math
 import os
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
+from bridge.dialog_models import (  # noqa: F401  (re-exported: bridge.operator's names)
+    BaseWidget,
+    CheckboxWidget,
+    DialogBox,
+    HTMLComponent,
+    ImageComponent,
+    ImageWidget,
+    MultistepWidget,
+    NumericInputWidget,
+    PassFailDialog,
+    RadiobuttonWidget,
+    StepWidget,
+    TextInputWidget,
+)
 from bridge.errors import OperatorError
 
 if TYPE_CHECKING:
@@ -31,129 +44,6 @@ T = TypeVar("T")
 DEFAULT_TITLE = "Operator"
 MAX_INVALID_ANSWERS = 5  # a broken answer script fails the case instead of hanging the run
 
-# -- the models (HardPy's names, arguments and order) ----------------------------------
-
-
-@dataclass
-class ImageComponent:
-    """An image for the operator; the terminal names its file."""
-
-    address: str
-    width: int | None = None
-    border: int | None = None
-
-
-@dataclass
-class HTMLComponent:
-    """HTML for the operator (a URL, or raw HTML); the terminal names the URL."""
-
-    code_or_url: str
-    width: int | None = None
-    border: int | None = None
-    is_raw_html: bool = False
-
-
-@dataclass
-class TextInputWidget:
-    """Ask for a line of text; the answer is a str."""
-
-
-@dataclass
-class NumericInputWidget:
-    """Ask for a number; the answer is a float."""
-
-
-@dataclass
-class RadiobuttonWidget:
-    """Ask for one of ``fields``; the answer is the chosen field."""
-
-    fields: list[str]
-
-    def __post_init__(self) -> None:
-        _check_fields("RadiobuttonWidget", self.fields)
-
-
-@dataclass
-class CheckboxWidget:
-    """Ask for any of ``fields``; the answer is the list of chosen fields."""
-
-    fields: list[str]
-
-    def __post_init__(self) -> None:
-        _check_fields("CheckboxWidget", self.fields)
-
-
-@dataclass
-class ImageWidget:
-    """Older HardPy's image in a dialog: shown (named) and confirmed like no widget."""
-
-    address: str
-    width: int = 100
-    border: int = 0
-
-
-@dataclass
-class StepWidget:
-    """One step of a MultistepWidget (older HardPy passes an ImageWidget as widget)."""
-
-    title: str
-    text: str | None = None
-    widget: ImageWidget | None = None
-    image: ImageComponent | None = None
-    html: HTMLComponent | None = None
-
-    def __post_init__(self) -> None:
-        if self.widget is not None and not isinstance(self.widget, ImageWidget):
-            raise TypeError("StepWidget: widget takes an ImageWidget or None, got "
-                            f"{type(self.widget).__name__}")
-
-
-@dataclass
-class MultistepWidget:
-    """Walk the operator through ``steps`` in turn; the answer is True at the end."""
-
-    steps: list[StepWidget]
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.steps, list | tuple) or not self.steps:
-            raise ValueError("MultistepWidget needs at least one StepWidget")
-        for step in self.steps:
-            if not isinstance(step, StepWidget):
-                raise TypeError("MultistepWidget: steps take StepWidget objects, got "
-                                f"{type(step).__name__}")
-
-
-Widget = (TextInputWidget | NumericInputWidget | RadiobuttonWidget | CheckboxWidget
-          | ImageWidget | MultistepWidget)
-_WIDGETS = (TextInputWidget, NumericInputWidget, RadiobuttonWidget, CheckboxWidget,
-            ImageWidget, MultistepWidget)
-
-
-@dataclass
-class DialogBox:
-    """A question for the operator: text, an optional widget, image and HTML."""
-
-    dialog_text: str
-    title_bar: str | None = None
-    widget: Widget | None = None
-    image: ImageComponent | None = None
-    html: HTMLComponent | None = None
-    font_size: int = 14
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.dialog_text, str) or not self.dialog_text.strip():
-            raise ValueError("DialogBox needs a non-empty dialog_text")
-        if self.widget is not None and not isinstance(self.widget, _WIDGETS):
-            raise TypeError(f"DialogBox: {type(self.widget).__name__} is not a widget")
-
-
-def _check_fields(widget: str, fields: Any) -> None:
-    if (not isinstance(fields, list | tuple) or not fields
-            or not all(isinstance(f, str) and f.strip() for f in fields)):
-        raise ValueError(f"{widget} needs a non-empty list of non-empty strings as fields, "
-                         f"got {fields!r}")
-
-
 # -- the API ---------------------------------------------------------------------------
 
 _current_message: str | None = None  # a non-blocking message still on screen (its title)
@@ -162,39 +52,52 @@ _current_message: str | None = None  # a non-blocking message still on screen (i
 def run_dialog_box(dialog_box: DialogBox) -> Any:
     """Show the dialog and return the operator's answer, typed by the widget: str (text,
     without surrounding spaces), float (number), the field (radio), list of fields in
-    their order (checkbox), True (none, image, multistep). Raises OperatorError when no
+    their order (checkbox), True (none, image, multistep); with ``pass_fail`` a
+    PassFailDialog holding the verdict and that answer. Raises OperatorError when no
     operator answers (stdin closed) or after too many invalid answers."""
     if not isinstance(dialog_box, DialogBox):
         raise TypeError(f"run_dialog_box() takes a DialogBox, got {type(dialog_box).__name__}")
     box = dialog_box
-    widget = box.widget
     with _terminal(box.title_bar, box.dialog_text) as term:
-        extra = widget if isinstance(widget, ImageWidget) else None
+        extra = box.widget if isinstance(box.widget, ImageWidget) else None
         term.panel(box.title_bar or DEFAULT_TITLE, box.dialog_text, box.image, extra, box.html)
-        if widget is None or isinstance(widget, ImageWidget):
+        answer = _widget_answer(term, box)
+        if not box.pass_fail:
+            return answer
+        texts = list(box.button_text or [])[:2]
+        passed, failed = (texts + ["Pass", "Fail"][len(texts):])
+        verdict = term.ask(f"{passed} or {failed}? (p = {passed}, f = {failed}): ",
+                           "pass/fail", lambda reply: _verdict(reply, passed, failed))
+        return PassFailDialog(result=verdict, data=answer)
+
+
+def _widget_answer(term: _Terminal, box: DialogBox) -> Any:
+    widget = box.widget
+    if widget is None or isinstance(widget, BaseWidget | ImageWidget):
+        if not box.pass_fail:  # the verdict is the confirmation of a pass/fail dialog
             term.ask("Press Enter to confirm: ", "confirmation", lambda _: True)
-            return True
-        if isinstance(widget, TextInputWidget):
-            return term.ask("Your answer: ", "TextInputWidget", str.strip)
-        if isinstance(widget, NumericInputWidget):
-            return term.ask("A number: ", "NumericInputWidget", _number)
-        if isinstance(widget, RadiobuttonWidget):
-            term.choices(widget.fields)
-            return term.ask("Your choice (number or text): ", "RadiobuttonWidget",
-                            lambda answer: _choice(widget.fields, answer))
-        if isinstance(widget, CheckboxWidget):
-            term.choices(widget.fields)
-            return term.ask("Your choices (numbers or texts, separated by commas or spaces; "
-                            "empty: none): ", "CheckboxWidget",
-                            lambda answer: _choices(widget.fields, answer))
-        steps = widget.steps
-        for number, step in enumerate(steps, 1):
-            term.panel(f"Step {number}/{len(steps)}: {step.title}", step.text or "",
-                       step.image, step.widget, step.html)
-            prompt = "Press Enter to finish: " if number == len(steps) else \
-                "Press Enter for the next step: "
-            term.ask(prompt, "MultistepWidget", lambda _: True)
         return True
+    if isinstance(widget, TextInputWidget):
+        return term.ask("Your answer: ", "TextInputWidget", str.strip)
+    if isinstance(widget, NumericInputWidget):
+        return term.ask("A number: ", "NumericInputWidget", _number)
+    if isinstance(widget, RadiobuttonWidget):
+        term.choices(widget.fields)
+        return term.ask("Your choice (number or text): ", "RadiobuttonWidget",
+                        lambda answer: _choice(widget.fields, answer))
+    if isinstance(widget, CheckboxWidget):
+        term.choices(widget.fields)
+        return term.ask("Your choices (numbers or texts, separated by commas or spaces; "
+                        "empty: none): ", "CheckboxWidget",
+                        lambda answer: _choices(widget.fields, answer))
+    steps = widget.steps
+    for number, step in enumerate(steps, 1):
+        term.panel(f"Step {number}/{len(steps)}: {step.title}", step.text or "",
+                   step.image, step.widget, step.html)
+        prompt = "Press Enter to finish: " if number == len(steps) else \
+            "Press Enter for the next step: "
+        term.ask(prompt, "MultistepWidget", lambda _: True)
+    return True
 
 
 def set_operator_message(
@@ -241,6 +144,15 @@ def _number(answer: str) -> float:
     if not math.isfinite(value):
         raise ValueError(f"not a finite number: {text!r}")
     return value
+
+
+def _verdict(reply: str, passed: str, failed: str) -> bool:
+    text = reply.strip().casefold()
+    if text in ("p", "pass", passed.casefold()):
+        return True
+    if text in ("f", "fail", failed.casefold()):
+        return False
+    raise ValueError(f"not a verdict: {reply.strip()!r} (give p or f)")
 
 
 def _pick(fields: list[str], token: str) -> str:

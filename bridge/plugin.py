@@ -17,17 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from bridge.markers import MARKERS, CaseInfo
+
 if TYPE_CHECKING:
     from bridge.config import StandConfig
     from bridge.recorder import RunRecorder
 
-MARKERS = {
-    "case_name": "case_name(name): human-readable name of the test case",
-    "module_name": "module_name(name): human-readable name of the test module",
-    "attempt": "attempt(n): re-run a failing case up to n times, recording each attempt",
-    "critical": "critical: a failure or skip of this case (or module) stops the run",
-    "dependency": "dependency('module::case'): skip unless that case (or module) passed",
-}
 RUN_ID = pytest.StashKey[str]()
 CASE = pytest.StashKey["CaseInfo"]()
 
@@ -57,11 +52,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                      help="HardPy's CouchDB; ignored: runs go to the SQLite store")
     hardpy.addoption("--hardpy-clear-database", action="store_true", default=False,
                      help="ignored: the store keeps every run")
+    hardpy.addoption("--hardpy-config-file", metavar="DIR", default=None,
+                     help="the folder holding hardpy.toml (HardPy's; as --bridge-config)")
+    hardpy.addoption("--hardpy-current-test-config", metavar="NAME", default=None,
+                     help="the test configuration get_hardpy_config() names as current")
+    hardpy.addoption("--sc-autosync", action="store_true", default=False,
+                     help="upload each finished run to StandCloud (as [stand_cloud] autosync)")
+    for option in ("--hardpy-sp", "--hardpy-sh"):  # deprecated and unused in HardPy too
+        hardpy.addoption(option, metavar="VALUE", default=None, help="ignored (HardPy's)")
 
 
 def _find_config_file(config: pytest.Config, given: str | None, args: list[str]) -> Path | None:
     if given:
         return Path(given)
+    hardpy_folder = getattr(config.known_args_namespace, "hardpy_config_file", None)
+    if hardpy_folder:  # HardPy's option names the folder (a file is taken as it is)
+        path = Path(hardpy_folder)
+        return path / "hardpy.toml" if path.is_dir() else path
     folders = []
     for arg in args:
         path = Path(str(arg).split("::", 1)[0])
@@ -113,6 +120,9 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     plugin = BridgePlugin(stand, config)
     config.pluginmanager.register(plugin, "bridge-recorder")
+    from bridge import fixtures
+
+    config.pluginmanager.register(fixtures, "bridge-fixtures")
     mode = config.getoption("stand") or stand.model.stand.mode
     if stand.model.instruments:
         from bridge.instruments import InstrumentsPlugin
@@ -148,6 +158,8 @@ def _with_command_line(stand: StandConfig, config: pytest.Config) -> StandConfig
         cloud["address"] = config.getoption("sc_address")
     if config.getoption("sc_connection_only"):
         cloud["connection_only"] = True
+    if config.getoption("sc_autosync"):
+        cloud["autosync"] = True
     if cloud:
         model = model.model_copy(update={"stand_cloud": model.stand_cloud.model_copy(update=cloud)})
     return StandConfig(model, stand.path)
@@ -176,54 +188,6 @@ def finished_run_id(config: pytest.Config) -> str | None:
     return config.stash.get(RUN_ID, None)
 
 
-class CaseInfo:
-    """What the markers and the item say about one case, read once at collection."""
-
-    __slots__ = ("attempts", "case_id", "case_name", "critical", "dependency",
-                 "module_id", "module_name")
-
-    def __init__(self, item: pytest.Item):
-        marks: dict[str, pytest.Mark] = {}
-        for mark in item.iter_markers():  # closest first
-            if mark.name in MARKERS:
-                marks.setdefault(mark.name, mark)
-        where = item.nodeid
-        self.module_id = item.path.stem
-        self.case_id = item.name
-        self.module_name = _text(where, marks.get("module_name")) or self.module_id
-        self.case_name = _text(where, marks.get("case_name")) or self.case_id
-        self.attempts = 1
-        mark = marks.get("attempt")
-        if mark is not None:
-            value = mark.args[0] if mark.args else mark.kwargs.get("n")
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise pytest.UsageError(f"{where}: @pytest.mark.attempt takes a whole "
-                                        f"number of attempts >= 1, got {value!r}")
-            self.attempts = value
-        mark = marks.get("critical")
-        if mark is not None and (mark.args or mark.kwargs):
-            raise pytest.UsageError(f"{where}: @pytest.mark.critical takes no arguments")
-        self.critical = mark is not None
-        self.dependency: tuple[str, str | None] | None = None
-        mark = marks.get("dependency")
-        if mark is not None:
-            target = mark.args[0] if len(mark.args) == 1 else None
-            if not isinstance(target, str) or not target.strip(":") or target.count("::") > 1:
-                raise pytest.UsageError(f"{where}: @pytest.mark.dependency takes one "
-                                        f"'module::case' or 'module' string, got {mark.args!r}")
-            module_id, _, case_id = target.partition("::")
-            self.dependency = (module_id, case_id or None)
-
-
-def _text(where: str, mark: pytest.Mark | None) -> str | None:
-    if mark is None:
-        return None
-    if len(mark.args) != 1 or not isinstance(mark.args[0], str) or not mark.args[0]:
-        raise pytest.UsageError(f"{where}: @pytest.mark.{mark.name} takes one non-empty "
-                                f"string, got {mark.args!r}")
-    return mark.args[0]
-
-
 class BridgePlugin:
     """Hooks of an active run: case boundaries, outcomes, attempts, stops."""
 
@@ -233,6 +197,12 @@ class BridgePlugin:
         self.recorder: RunRecorder | None = None
         self.stop_reason: str | None = None
         self.start_args = _start_args(config)
+        from bridge.dependencies import Dependencies
+        from bridge.hardpy_config import set_current_test_config
+
+        set_current_test_config(config.getoption("hardpy_current_test_config"))
+        self.dependencies = Dependencies()
+        config.pluginmanager.register(self.dependencies, "bridge-dependencies")
         self.post_run: list[Callable[[], object]] = []
         self.post_run_errors: list[str] = []
         self._outcome: dict[str, Any] = {}
@@ -250,6 +220,9 @@ class BridgePlugin:
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         for item in items:
             item.stash[CASE] = CaseInfo(item)
+        self.dependencies.collected(
+            (item.nodeid, info.module_id, info.case_id, info.dependencies)
+            for item in items for info in (item.stash[CASE],))
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> None:
@@ -268,14 +241,9 @@ class BridgePlugin:
         writer.start(self.stand.test_plan_name, hardware_id(), time.time(),
                      {"timezone": timezone_name()})
         self.recorder = RunRecorder(writer)
+        self.recorder.measurements_fail_case = self.stand.model.stand.measurements_fail_case
         self.config.stash[RUN_ID] = run_id
         api.activate(self.recorder, self.start_args)
-
-    @pytest.fixture(scope="session")
-    def post_run_functions(self) -> list[Callable[[], object]]:
-        """HardPy's list of functions to call once the run is finished and stored
-        (a conftest appends, e.g., its own upload); get_current_report() works there."""
-        return self.post_run
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
@@ -346,8 +314,9 @@ class BridgePlugin:
         info = item.stash[CASE]
         if self.recorder is not None:
             self.recorder.begin_case(info.module_id, info.module_name, info.case_id,
-                                     info.case_name)
-        self._outcome = {"status": "passed", "message": None}
+                                     info.case_name, group=info.group,
+                                     module_group=info.module_group)
+        self._outcome = {"status": "passed", "message": None, "ran": True}
         if self.recorder is not None:  # the call phase runs the attempts
             item.runtest = functools.partial(self._attempts, item, item.runtest)  # type: ignore[method-assign]
         try:
@@ -356,7 +325,8 @@ class BridgePlugin:
             item.__dict__.pop("runtest", None)
             if self.recorder is not None and self.recorder.case is not None:
                 status = self._outcome["status"]
-                self.recorder.save_attempt(status, self._outcome["message"], final=True)
+                self.recorder.save_attempt(status, self._outcome["message"], final=True,
+                                           ran=self._outcome["ran"])
                 if info.critical and status != "passed" and not self.stop_reason:
                     self.stop_reason = (f"critical case {info.module_id}::{info.case_id} "
                                         f"{status}")
@@ -364,34 +334,23 @@ class BridgePlugin:
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         if self.stop_reason:
+            self._outcome["ran"] = False  # skipped by the plugin: no times, attempt 0 (HardPy)
             pytest.skip(f"run stopped: {self.stop_reason}")
-        dependency = item.stash[CASE].dependency
-        if dependency and self.recorder is not None:
-            module_id, case_id = dependency
-            module = self.recorder.modules.get(module_id)
-            if module is None:
-                status = None
-            elif case_id is None:
-                status = module.status if module.statuses else None
-            else:
-                status = module.statuses.get(case_id)
-            if status != "passed":
-                target = f"{module_id}::{case_id}" if case_id else module_id
-                pytest.skip(f"dependency {target} did not pass ({status or 'not run'})")
+        targets = item.stash[CASE].dependencies
+        if targets and self.recorder is not None:
+            reason = self.dependencies.skip_reason(targets, self.recorder.modules)
+            if reason:
+                self._outcome["ran"] = False
+                pytest.skip(reason)
 
     def _attempts(self, item: pytest.Item, runtest: Any) -> None:
-        """Run the case up to ``attempt(n)`` times; failing measurements fail it."""
-        from bridge.errors import MeasurementFailed
-
+        """Run the case up to ``attempt(n)`` times, each attempt stored."""
         recorder = self.recorder
         assert recorder is not None
         attempts = item.stash[CASE].attempts
         for attempt in range(1, attempts + 1):
             try:
                 runtest()
-                failed = recorder.current_case("attempt").failed_measurements
-                if failed:
-                    raise MeasurementFailed("measurement failed: " + "; ".join(failed))
                 return
             except (Exception, pytest.fail.Exception) as exc:
                 if attempt == attempts:
@@ -424,7 +383,7 @@ def _message_of(exc: BaseException) -> str:
 def _skip_reason(report: pytest.TestReport) -> str | None:
     longrepr = report.longrepr
     if isinstance(longrepr, tuple) and len(longrepr) == 3:
-        return str(longrepr[2]).removeprefix("Skipped: ")
+        return str(longrepr[2])  # "Skipped: <reason>", as HardPy stores it
     return None
 
 

@@ -27,8 +27,8 @@ class CaseState:
     position: int
     attempt: int = 1
     start_time: float = field(default_factory=time.time)
+    group: str = "main"
     measurements: list[tuple] = field(default_factory=list)
-    failed_measurements: list[str] = field(default_factory=list)
     msg: dict[str, str] = field(default_factory=dict)
     chart: dict | None = None
     artifact: dict[str, Any] = field(default_factory=dict)
@@ -39,6 +39,7 @@ class ModuleState:
     module_id: str
     name: str
     position: int
+    group: str = "main"
     artifact: dict[str, Any] = field(default_factory=dict)
     statuses: dict[str, str] = field(default_factory=dict)  # case id -> final status
     failures: int = 0
@@ -60,7 +61,7 @@ class ModuleState:
 
     def row(self) -> dict[str, Any]:
         return {"module_id": self.module_id, "position": self.position, "name": self.name,
-                "artifact": self.artifact}
+                "group": self.group, "artifact": self.artifact}
 
 
 class RunRecorder:
@@ -80,6 +81,7 @@ class RunRecorder:
         self.case: CaseState | None = None
         self.case_count = 0
         self.first_failure: str | None = None
+        self.measurements_fail_case = False  # [stand] measurements_fail_case: the strict rule
 
     # -- run-level fields -------------------------------------------------------------
 
@@ -125,22 +127,28 @@ class RunRecorder:
                                 "called outside of one (at collection or session end?)")
         return self.case
 
-    def module(self, module_id: str, name: str) -> ModuleState:
+    def module(self, module_id: str, name: str, group: str = "main") -> ModuleState:
         module = self.modules.get(module_id)
         if module is None:
-            module = ModuleState(module_id, name, len(self.modules))
+            module = ModuleState(module_id, name, len(self.modules), group)
             self.modules[module_id] = module
         return module
 
-    def begin_case(self, module_id: str, module_name: str, case_id: str, name: str) -> None:
-        self.module(module_id, module_name)
-        self.case = CaseState(module_id, case_id, name, self.case_count)
+    def begin_case(self, module_id: str, module_name: str, case_id: str, name: str, *,
+                   group: str = "main", module_group: str = "main") -> None:
+        self.module(module_id, module_name, module_group)
+        self.case = CaseState(module_id, case_id, name, self.case_count, group=group)
         self.case_count += 1
 
-    def save_attempt(self, status: str, assertion_msg: str | None, *, final: bool) -> None:
-        """Land the current attempt of the current case; start the next unless final."""
+    def save_attempt(self, status: str, assertion_msg: str | None, *, final: bool,
+                     ran: bool = True) -> None:
+        """Land the current attempt of the current case; start the next unless final.
+        A case the plugin skipped before it ran (``ran=False``) has no times and
+        attempt 0, as in HardPy."""
         case = self.current_case("save_attempt")
-        stopped = time.time()
+        stopped: float | None = time.time()
+        if not ran:
+            case.start_time, stopped, case.attempt = None, None, 0  # type: ignore[assignment]
         module = self.modules[case.module_id]
         if final:
             module.settle(case.case_id, status)
@@ -151,7 +159,7 @@ class RunRecorder:
         row = {
             "module_id": case.module_id, "case_id": case.case_id, "attempt": case.attempt,
             "position": case.position, "name": case.name, "status": status,
-            "start_time": case.start_time, "stop_time": stopped,
+            "start_time": case.start_time, "stop_time": stopped, "group": case.group,
             "assertion_msg": assertion_msg, "msg": case.msg, "chart": case.chart,
             "artifact": case.artifact,
         }
@@ -161,17 +169,39 @@ class RunRecorder:
         self.writer.save_case(module_row, row, case.measurements, changed, instruments)
         if final:
             self.case = None
-        else:
+        else:  # what the failed attempt recorded stays in its own row only
+            if self.first_failure is None and self.fields.get("error_code") is not None:
+                self.fields["error_code"] = None  # the retry may still pass (HardPy)
+                self._dirty.add("error_code")
             self.case = CaseState(case.module_id, case.case_id, case.name, case.position,
-                                  attempt=case.attempt + 1)
+                                  attempt=case.attempt + 1, group=case.group)
 
-    def add_measurement(self, measurement: Measurement, *, fail_case: bool) -> int:
+    def add_measurement(self, measurement: Measurement) -> int:
         case = self.current_case("set_case_measurement")
         position = len(case.measurements)
         case.measurements.append((position, *measurement.as_row()))
-        if fail_case and measurement.result is False:
-            case.failed_measurements.append(measurement.describe())
         return position
+
+    def with_running_case(self, report: dict[str, Any]) -> dict[str, Any]:
+        """``report`` (the store's view) with the case running now, status ``run``."""
+        from bridge.report import measurement_entry
+
+        case = self.case
+        if case is None:
+            return report
+        module = self.modules[case.module_id]
+        entry = report["modules"].setdefault(case.module_id, {
+            "name": module.name, "status": "run", "start_time": int(case.start_time),
+            "stop_time": None, "group": module.group, "cases": {},
+            "artifact": module.artifact})
+        entry["status"] = "run"
+        entry["cases"][case.case_id] = {
+            "name": case.name, "status": "run", "start_time": int(case.start_time),
+            "stop_time": None, "group": case.group, "assertion_msg": None,
+            "msg": dict(case.msg) or None,
+            "measurements": [measurement_entry(row) for row in case.measurements],
+            "chart": case.chart, "attempt": case.attempt, "artifact": dict(case.artifact)}
+        return report
 
     def status(self) -> str:
         return "failed" if any(m.failures for m in self.modules.values()) else "passed"

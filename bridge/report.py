@@ -99,7 +99,17 @@ def build_report(conn: sqlite3.Connection, run_id: str) -> dict[str, Any]:
     return report
 
 
-def _measurement(m: sqlite3.Row) -> dict[str, Any]:
+MEASUREMENT_COLUMNS = ("position", "type", "name", "value", "unit", "operation",
+                       "comparison_value", "lower_limit", "upper_limit", "casesensitive",
+                       "result")
+
+
+def measurement_entry(row: tuple) -> dict[str, Any]:
+    """A measurement as the recorder holds it (store column order) in report form."""
+    return _measurement(dict(zip(MEASUREMENT_COLUMNS, row, strict=True)))
+
+
+def _measurement(m: sqlite3.Row | dict[str, Any]) -> dict[str, Any]:
     common = {"type": m["type"], "name": m["name"], "value": m["value"],
               "operation": m["operation"], "comparison_value": m["comparison_value"]}
     result = None if m["result"] is None else bool(m["result"])

@@ -36,7 +36,8 @@ _CASE_SQL = (
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _MODULE_SQL = (
-    "INSERT INTO modules (run_id, module_id, position, name, artifact) VALUES (?, ?, ?, ?, ?)"
+    "INSERT INTO modules (run_id, module_id, position, name, grp, artifact)"
+    " VALUES (?, ?, ?, ?, ?, ?)"
     " ON CONFLICT (run_id, module_id) DO UPDATE SET artifact = excluded.artifact"
 )
 
@@ -81,13 +82,13 @@ class RunWriter:
             if module is not None:
                 conn.execute(_MODULE_SQL, (
                     self.run_id, module["module_id"], module["position"], module["name"],
-                    dumps(module["artifact"]),
+                    module.get("group", "main"), dumps(module["artifact"]),
                 ))
             if case is not None:
                 row = conn.execute(_CASE_SQL, (
                     self.run_id, case["module_id"], case["case_id"], case["attempt"],
                     case["position"], case["name"], case["status"], case["start_time"],
-                    case["stop_time"], "main", case["assertion_msg"],
+                    case["stop_time"], case.get("group", "main"), case["assertion_msg"],
                     dumps(case["msg"]) if case["msg"] else None,
                     dumps(case["chart"]) if case["chart"] else None,
                     dumps(case["artifact"]),

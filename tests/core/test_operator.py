@@ -48,7 +48,8 @@ def keep(answer):
 def test_confirm():
     keep(run_dialog_box(DialogBox("Connect the DUT\\nthen confirm", "Fixture",
                                   image=ImageComponent("pics/fixture.png"),
-                                  html=HTMLComponent("https://wiki.example/fixture"))))
+                                  html=HTMLComponent("https://wiki.example/fixture",
+                                                     is_raw_html=False))))
 
 
 def test_text():

@@ -14,7 +14,8 @@ HARDPY_API = {
     "set_message", "set_case_measurement", "set_case_chart", "set_case_artifact",
     "set_module_artifact", "set_run_artifact", "get_current_report", "get_current_attempt",
     "get_start_args", "NumericMeasurement", "StringMeasurement", "Instrument", "SubUnit", "Chart",
-    "ChartType", "ComparisonOperation",
+    "ChartType", "ComparisonOperation", "ErrorCode", "JsonLoader", "get_hardpy_config",
+    "HardpyConfig", "Group",
 }
 ERRORS = {
     "BridgeError", "ConfigError", "DuplicateParameterError", "FirmwareError",
@@ -22,7 +23,7 @@ ERRORS = {
     "StandCloudError", "StoreError",
     # HardPy's names for DuplicateParameterError
     "DuplicateFieldError", "DuplicateSerialNumberError", "DuplicatePartNumberError",
-    "DuplicateTestStandNameError",
+    "DuplicateTestStandNameError", "TestStandNumberError",
 }
 
 
@@ -30,7 +31,7 @@ HARDPY_OPERATOR = {
     "DialogBox", "TextInputWidget", "NumericInputWidget", "RadiobuttonWidget",
     "CheckboxWidget", "ImageWidget", "StepWidget", "MultistepWidget", "ImageComponent",
     "HTMLComponent", "run_dialog_box", "set_operator_message", "clear_operator_message",
-    "OperatorError",
+    "OperatorError", "BaseWidget", "PassFailDialog",
 }
 HARDPY_CLOUD = {"StandCloudLoader", "StandCloudConnector", "StandCloudReader", "StandCloudAPIMode",
                 "CouchdbConfig", "CouchdbLoader"}

@@ -21,8 +21,10 @@ def test_rail():
     bridge.set_dut_part_number("{part}")
     bridge.set_dut_serial_number("{serial}")
     bridge.set_stand_name("Stand A")
-    bridge.set_case_measurement(NumericMeasurement(value={value}, name="rail", unit="V",
-                                operation="gele", lower_limit=4.9, upper_limit=5.1))
+    meas = NumericMeasurement(value={value}, name="rail", unit="V", operation="gele",
+                              lower_limit=4.9, upper_limit=5.1)
+    bridge.set_case_measurement(meas)
+    assert meas.result, "rail out of limits"  # the plan's assert decides, as in HardPy
 """
 
 
