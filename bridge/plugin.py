@@ -150,7 +150,7 @@ def _with_command_line(stand: StandConfig, config: pytest.Config) -> StandConfig
         cloud["connection_only"] = True
     if cloud:
         model = model.model_copy(update={"stand_cloud": model.stand_cloud.model_copy(update=cloud)})
-    return StandConfig(model, stand.path)
+    return StandConfig(model, stand.path, stand.moved_keys)
 
 
 def _start_args(config: pytest.Config) -> dict[str, str]:
@@ -317,6 +317,8 @@ class BridgePlugin:
         write(f"run {self.recorder.run_id} stored in {self.store.path}")
         for name in self.stand.ignored_hardpy_keys:
             write(f"note: {name} of {self.stand.path} is HardPy's; stand-bridge ignores it")
+        for notice in self.stand.notices:
+            write(notice)
         for option in ("--hardpy-db-url", "--hardpy-clear-database"):
             if self.config.getoption(option.lstrip("-").replace("-", "_")):
                 write(f"note: {option} is HardPy's (CouchDB); stand-bridge ignores it")

@@ -379,7 +379,11 @@ def run_cloud_sim(args: argparse.Namespace) -> int:
     print("  [stand_cloud]")
     print(f'  address = "{server.address}"')
     if server.ca_file:
+        print("  [bridge.stand_cloud]")
         print(f'  ca_file = "{server.ca_file}"')
+        print("HardPy itself checks TLS only under python -O:"
+              f" REQUESTS_CA_BUNDLE={server.ca_file} python -O -m pytest --hardpy-pt"
+              f" --sc-address {server.address}")
     print(
         f"Log in with: bridge sc-login {server.address}   (Ctrl-C stops the simulator)", flush=True
     )

@@ -41,7 +41,10 @@ def stand_config(args: argparse.Namespace) -> StandConfig:
     from bridge.config import find_config, load_config
 
     path = args.config if args.config is not None else find_config(Path.cwd())
-    return load_config(path)
+    stand = load_config(path)
+    for notice in stand.notices:
+        print(notice, file=sys.stderr)
+    return stand
 
 
 def open_store(args: argparse.Namespace) -> Store:
