@@ -16,7 +16,10 @@ def register(commands: Any) -> None:
     login = commands.add_parser("sc-login", help="log this stand in to StandCloud (device flow)")
     login.add_argument("address", nargs="?", help="StandCloud address (default: hardpy.toml)")
     login.add_argument(
-        "--check", action="store_true", help="only say whether the stored login (or API key) works"
+        "--check",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="only say whether the stored login (or API key) works (default: --no-check, log in)",
     )
     login.add_argument(
         "--timeout",
@@ -31,7 +34,12 @@ def register(commands: Any) -> None:
     logout.add_argument("address", nargs="?", help="StandCloud address (default: hardpy.toml)")
     logout.set_defaults(func=run_logout)
 
-    sync = commands.add_parser("sync", help="upload queued runs to StandCloud")
+    sync = commands.add_parser(
+        "sync", aliases=["sc-sync"], help="upload queued runs to StandCloud (HardPy: sc-sync)"
+    )
+    sync.add_argument(
+        "tests_dir", nargs="?", type=Path, help="the plan folder (default: hardpy.toml here)"
+    )
     sync.add_argument("--status", action="store_true", help="show the outbox, upload nothing")
     sync.add_argument(
         "--retry-rejected",
@@ -217,6 +225,8 @@ def run_sync(args: argparse.Namespace) -> int:
     from bridge.cli.main import open_store
     from bridge.store import outbox
 
+    if args.tests_dir is not None and args.config is None:  # HardPy's `sc-sync [TESTS_DIR]`
+        args.config = args.tests_dir / "hardpy.toml"
     with open_store(args) as store:
         if args.status:
             return _status(store)

@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog=Path(sys.argv[0]).name if sys.argv and sys.argv[0] else "bridge",
         description="Test-stand runs: list, inspect, export, and bring them to StandCloud.",
     )
+    parser.add_argument("--version", action="version", version=f"stand-bridge {_version()}")
     parser.add_argument("--config", metavar="FILE", type=Path,
                         help="stand configuration (default: hardpy.toml here or above)")
     parser.add_argument("--store", metavar="PATH", type=Path,
@@ -34,6 +35,12 @@ def build_parser() -> argparse.ArgumentParser:
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(commands)
     return parser
+
+
+def _version() -> str:
+    from bridge import __version__
+
+    return __version__
 
 
 def stand_config(args: argparse.Namespace) -> StandConfig:
@@ -77,6 +84,18 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{args.command}: interrupted", file=sys.stderr)
         return 130
+
+
+def hardpy_main() -> int:
+    """``hardpy``: real HardPy's own command where HardPy is installed beside us (both
+    packages install a ``hardpy`` script; whichever pip wrote last, HardPy's users get
+    HardPy's), else ours."""
+    from bridge.beside_hardpy import real_hardpy_cli
+
+    real = real_hardpy_cli()
+    if real is not None:
+        return real()
+    return main()
 
 
 if __name__ == "__main__":
