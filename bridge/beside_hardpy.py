@@ -54,8 +54,8 @@ def enabled_key(config_path: Path | None) -> bool | None:
 def we_record(explicit: bool, config_path: Path | None) -> bool:
     """Whether our plugin records this session.
 
-    ``--bridge`` always; else a hardpy.toml must be there, and then ``[bridge] enabled``
-    decides, defaulting to "yes unless real HardPy is installed".
+    ``--bridge`` (or ``--bridge-config``) always; else a hardpy.toml must be there, and
+    then ``[bridge] enabled`` decides, defaulting to "yes unless real HardPy is installed".
     """
     if explicit:
         return True

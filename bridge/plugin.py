@@ -95,13 +95,15 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
     """A HardPy plan's conftest imports hardpy: the alias must exist before it loads."""
     known = early_config.known_args_namespace
     args = known.file_or_dir or early_config.getini("testpaths")  # as config.args will be
-    if we_record(known.bridge, _find_config_file(early_config, known.bridge_config, args)):
+    explicit = known.bridge or known.bridge_config is not None
+    if we_record(explicit, _find_config_file(early_config, known.bridge_config, args)):
         _alias_hardpy()
 
 
 def pytest_configure(config: pytest.Config) -> None:
     path = _find_config_file(config, config.getoption("bridge_config"), config.args)
-    if not we_record(config.getoption("bridge"), path):
+    explicit = config.getoption("bridge") or config.getoption("bridge_config") is not None
+    if not we_record(explicit, path):
         note = stepping_aside_note(path) if path is not None else None
         if note and not hasattr(config, "workerinput"):
             config.pluginmanager.register(SteppedAside(note), "bridge-stepped-aside")

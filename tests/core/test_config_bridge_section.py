@@ -82,3 +82,13 @@ def test_plugin_summary_names_the_new_place(plan):
     result = plan.pytest()
     assert result.returncode == 0, result.stdout + result.stderr
     assert "[stand_cloud] fill_unknown has moved to [bridge.stand_cloud]" in result.stdout
+
+
+def test_bridge_enabled_false_keeps_the_plugin_aside(plan):
+    plan.write("hardpy.toml", "[bridge]\nenabled = false\n")
+    plan.write("test_one.py", "def test_one():\n    pass\n")
+    result = plan.pytest()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert not plan.store_path.exists()
+    assert plan.pytest("--bridge").returncode == 0  # asked on the command line: recorded
+    assert plan.store_path.is_file()
