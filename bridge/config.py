@@ -5,12 +5,18 @@ operator panel (``[frontend]``, ``[socket]``, ``sound_on``, ...) are read and ig
 with one notice, because a test plan written for HardPy must run here unchanged. Our
 own sections are strict: a wrong key or type stops the run before the first case,
 naming the file, the line and the key.
+
+One file serves both tools: HardPy refuses the whole file when one of its own sections
+(``[stand_cloud]``, ``[database]``, ``[frontend]``) holds a key it does not know, so
+every key of ours lives in our own top-level sections, ``[bridge.stand_cloud]`` for
+StandCloud. The old placement inside ``[stand_cloud]`` is still read, with a notice.
 """
 
 from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -51,7 +57,14 @@ class StandSection(_Strict):
     measurements_fail_case: bool = False
 
 
+# Our StandCloud keys: they live in [bridge.stand_cloud], HardPy's [stand_cloud] refuses them.
+BRIDGE_CLOUD_KEYS = ("verify", "ca_file", "fill_unknown")
+
+
 class StandCloudSection(_Strict):
+    """HardPy's ``[stand_cloud]``; ``verify``, ``ca_file`` and ``fill_unknown`` hold the
+    values in use (from ``[bridge.stand_cloud]``, or from here where they used to be)."""
+
     address: str = ""
     # HardPy's own docs spell it api-key; both are read.
     api_key: str = Field(default="", validation_alias=AliasChoices("api_key", "api-key"))
@@ -61,6 +74,23 @@ class StandCloudSection(_Strict):
     verify: bool = True
     ca_file: Path | None = None
     fill_unknown: bool = False  # HardPy's "unknown" fill-in of missing mandatory fields
+
+
+class BridgeCloudSection(_Strict):
+    """``[bridge.stand_cloud]``: how our client talks to StandCloud."""
+
+    verify: bool = True
+    ca_file: Path | None = None
+    fill_unknown: bool = False  # HardPy's "unknown" fill-in of missing mandatory fields
+
+
+class BridgeSection(_Strict):
+    """``[bridge]``: stand-bridge's own keys, out of HardPy's sections."""
+
+    #: With real HardPy installed our plugin steps aside unless this is true (or
+    #: ``--bridge`` is given); false keeps it aside even without HardPy.
+    enabled: bool | None = None
+    stand_cloud: BridgeCloudSection = BridgeCloudSection()
 
 
 class InstrumentSection(BaseModel):
@@ -78,6 +108,7 @@ class InstrumentSection(BaseModel):
 class BridgeConfig(_Strict):
     title: str | None = None
     tests_name: str | None = None
+    bridge: BridgeSection = BridgeSection()
     store: StoreSection = StoreSection()
     stand: StandSection = StandSection()
     stand_cloud: StandCloudSection = StandCloudSection()
@@ -97,9 +128,11 @@ class BridgeConfig(_Strict):
 class StandConfig:
     """A validated configuration and where it came from."""
 
-    def __init__(self, model: BridgeConfig, path: Path | None):
+    def __init__(self, model: BridgeConfig, path: Path | None, moved_keys: Sequence[str] = ()):
         self.model = model
         self.path = path
+        #: our keys this file still sets inside HardPy's [stand_cloud] (read as before)
+        self.moved_keys = list(moved_keys)
 
     @property
     def root(self) -> Path:
@@ -120,6 +153,13 @@ class StandConfig:
         return ([f"[{name}]" for name in IGNORED_HARDPY_SECTIONS
                  if getattr(self.model, name) is not None]
                 + [name for name in IGNORED_HARDPY_KEYS if getattr(self.model, name) is not None])
+
+    @property
+    def notices(self) -> list[str]:
+        """One line per moved key: where it lives now and why."""
+        return [f"note: {self.path}: [stand_cloud] {key} has moved to [bridge.stand_cloud]"
+                " (real HardPy refuses the whole file with it in [stand_cloud]); read as before"
+                for key in self.moved_keys]
 
 
 _in_use: StandConfig | None = None
@@ -163,7 +203,16 @@ def load_config(path: Path | None) -> StandConfig:
         model = BridgeConfig.model_validate(data)
     except ValidationError as exc:
         raise _explain(exc, path, text) from None
-    return StandConfig(model, path)
+    moved = [key for key in BRIDGE_CLOUD_KEYS if key in model.stand_cloud.model_fields_set]
+    return StandConfig(_with_bridge_cloud_keys(model), path, moved)
+
+
+def _with_bridge_cloud_keys(model: BridgeConfig) -> BridgeConfig:
+    """``[bridge.stand_cloud]`` over the old placement in ``[stand_cloud]``: one place to read."""
+    given = model.bridge.stand_cloud.model_dump(exclude_unset=True)
+    if not given:
+        return model
+    return model.model_copy(update={"stand_cloud": model.stand_cloud.model_copy(update=given)})
 
 
 def _explain(exc: ValidationError, path: Path, text: str) -> ConfigError:

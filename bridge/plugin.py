@@ -2,7 +2,8 @@
 
 It is active only when a ``hardpy.toml`` sits next to the tests (or the user passes
 ``--bridge`` / HardPy's ``--hardpy-pt``); otherwise it adds its options and nothing
-else, so unrelated pytest runs neither change nor pay for our imports.
+else, so unrelated pytest runs neither change nor pay for our imports. Where real
+HardPy is installed too, HardPy runs its plans and we step aside (see beside_hardpy).
 """
 
 from __future__ import annotations
@@ -17,6 +18,13 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from bridge.beside_hardpy import (
+    HARDPY_DEFAULT_SC_ADDRESS,
+    SteppedAside,
+    real_hardpy_version,
+    stepping_aside_note,
+    we_record,
+)
 from bridge.markers import MARKERS, CaseInfo
 
 if TYPE_CHECKING:
@@ -28,16 +36,21 @@ CASE = pytest.StashKey["CaseInfo"]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
+    with_hardpy = real_hardpy_version() is not None  # then HardPy owns its options
     group = parser.getgroup("bridge", "stand-bridge (test stand recording)")
     group.addoption("--bridge", action="store_true", default=False,
-                    help="record this run even without a hardpy.toml next to the tests")
-    group.addoption("--hardpy-pt", action="store_true", dest="bridge",
-                    help="HardPy's switch; same as --bridge")
+                    help="record this run even without a hardpy.toml next to the tests"
+                         " (or where real HardPy is installed)")
+    if not with_hardpy:
+        group.addoption("--hardpy-pt", action="store_true", dest="bridge",
+                        help="HardPy's switch; same as --bridge")
     group.addoption("--bridge-config", metavar="FILE", default=None,
                     help="the stand configuration file (default: hardpy.toml next to tests)")
     group.addoption("--stand", choices=("real", "sim"), default=None,
                     help="run on the real instruments or on their simulators "
                          "(default: [stand] mode of hardpy.toml, else real)")
+    if with_hardpy:
+        return
     # HardPy's own options, so that its pytest.ini addopts run here unchanged.
     hardpy = parser.getgroup("hardpy", "HardPy's options, as stand-bridge reads them")
     hardpy.addoption("--hardpy-tests-name", metavar="NAME", default=None,
@@ -88,13 +101,18 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
     """A HardPy plan's conftest imports hardpy: the alias must exist before it loads."""
     known = early_config.known_args_namespace
     args = known.file_or_dir or early_config.getini("testpaths")  # as config.args will be
-    if known.bridge or _find_config_file(early_config, known.bridge_config, args):
+    explicit = known.bridge or known.bridge_config is not None
+    if we_record(explicit, _find_config_file(early_config, known.bridge_config, args)):
         _alias_hardpy()
 
 
 def pytest_configure(config: pytest.Config) -> None:
     path = _find_config_file(config, config.getoption("bridge_config"), config.args)
-    if path is None and not config.getoption("bridge"):
+    explicit = config.getoption("bridge") or config.getoption("bridge_config") is not None
+    if not we_record(explicit, path):
+        note = stepping_aside_note(path) if path is not None else None
+        if note and not hasattr(config, "workerinput"):
+            config.pluginmanager.register(SteppedAside(note), "bridge-stepped-aside")
         return
     from bridge.config import load_config, use
     from bridge.errors import BridgeError
@@ -154,15 +172,16 @@ def _with_command_line(stand: StandConfig, config: pytest.Config) -> StandConfig
     if name:
         model = model.model_copy(update={"tests_name": name})
     cloud: dict[str, Any] = {}
-    if config.getoption("sc_address"):
-        cloud["address"] = config.getoption("sc_address")
+    address = config.getoption("sc_address")
+    if address and not (real_hardpy_version() and address == HARDPY_DEFAULT_SC_ADDRESS):
+        cloud["address"] = address  # (HardPy's option defaults to its public service)
     if config.getoption("sc_connection_only"):
         cloud["connection_only"] = True
     if config.getoption("sc_autosync"):
         cloud["autosync"] = True
     if cloud:
         model = model.model_copy(update={"stand_cloud": model.stand_cloud.model_copy(update=cloud)})
-    return StandConfig(model, stand.path)
+    return StandConfig(model, stand.path, stand.moved_keys)
 
 
 def _start_args(config: pytest.Config) -> dict[str, str]:
@@ -176,8 +195,11 @@ def _start_args(config: pytest.Config) -> dict[str, str]:
 
 
 def _alias_hardpy() -> None:
-    """Let ``import hardpy`` give our API when HardPy itself is not installed."""
-    if "hardpy" not in sys.modules and importlib.util.find_spec("hardpy") is None:
+    """Let ``import hardpy`` give our API: where HardPy is installed too, only because
+    the user asked us to record (we_record), so the plan's calls must reach us."""
+    if sys.modules.get("hardpy") is sys.modules["bridge"]:
+        return
+    if real_hardpy_version() is not None or importlib.util.find_spec("hardpy") is None:
         import bridge
 
         sys.modules["hardpy"] = bridge
@@ -297,8 +319,11 @@ class BridgePlugin:
         write(f"stored in {self.store.path}")
         for name in self.stand.ignored_hardpy_keys:
             write(f"note: {name} of {self.stand.path} is HardPy's; stand-bridge ignores it")
+        for notice in self.stand.notices:
+            write(notice)
         for option in ("--hardpy-db-url", "--hardpy-clear-database"):
-            if self.config.getoption(option.lstrip("-").replace("-", "_")):
+            if real_hardpy_version() is None and self.config.getoption(
+                    option.lstrip("-").replace("-", "_")):
                 write(f"note: {option} is HardPy's (CouchDB); stand-bridge ignores it")
         for error in self.post_run_errors:
             write(error, red=True)

@@ -38,8 +38,8 @@ def main() -> int:
         config.write_text(
             (HIL / "hardpy.toml").read_text(encoding="utf-8")
             + '\n[store]\npath = "runs.db"\n'
-            + f'\n[stand_cloud]\naddress = "{sim.address}"\nca_file = "{sim.ca_file}"\n'
-            "autosync = true\n",
+            + f'\n[stand_cloud]\naddress = "{sim.address}"\nautosync = true\n'
+            + f'[bridge.stand_cloud]\nca_file = "{sim.ca_file}"\n',
             encoding="utf-8",
         )
         env = {**os.environ, "HARDPY_SC_API_KEY": API_KEY, "BRIDGE_SC_ADDRESS": sim.address}

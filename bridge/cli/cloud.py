@@ -16,7 +16,10 @@ def register(commands: Any) -> None:
     login = commands.add_parser("sc-login", help="log this stand in to StandCloud (device flow)")
     login.add_argument("address", nargs="?", help="StandCloud address (default: hardpy.toml)")
     login.add_argument(
-        "--check", action="store_true", help="only say whether the stored login (or API key) works"
+        "--check",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="only say whether the stored login (or API key) works (default: --no-check, log in)",
     )
     login.add_argument("--json", action="store_true", help="with --check: the answer as JSON")
     login.add_argument(
@@ -32,7 +35,12 @@ def register(commands: Any) -> None:
     logout.add_argument("address", nargs="?", help="StandCloud address (default: hardpy.toml)")
     logout.set_defaults(func=run_logout)
 
-    sync = commands.add_parser("sync", help="upload queued runs to StandCloud")
+    sync = commands.add_parser(
+        "sync", aliases=["sc-sync"], help="upload queued runs to StandCloud (HardPy: sc-sync)"
+    )
+    sync.add_argument(
+        "tests_dir", nargs="?", type=Path, help="the plan folder (default: hardpy.toml here)"
+    )
     sync.add_argument("--status", action="store_true", help="show the outbox, upload nothing")
     sync.add_argument("--json", action="store_true", help="with --status: the outbox as JSON")
     sync.add_argument(
@@ -329,7 +337,11 @@ def run_cloud_sim(args: argparse.Namespace) -> int:
     print("  [stand_cloud]")
     print(f'  address = "{server.address}"')
     if server.ca_file:
+        print("  [bridge.stand_cloud]")
         print(f'  ca_file = "{server.ca_file}"')
+        print("HardPy itself checks TLS only under python -O:"
+              f" REQUESTS_CA_BUNDLE={server.ca_file} python -O -m pytest --hardpy-pt"
+              f" --sc-address {server.address}")
     print(
         f"Log in with: bridge sc-login {server.address}   (Ctrl-C stops the simulator)", flush=True
     )

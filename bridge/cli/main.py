@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog=Path(sys.argv[0]).name if sys.argv and sys.argv[0] else "bridge",
         description="Test-stand runs: list, inspect, export, and bring them to StandCloud.",
     )
+    parser.add_argument("--version", action="version", version=f"stand-bridge {_version()}")
     parser.add_argument("--config", metavar="FILE", type=Path,
                         help="stand configuration (default: hardpy.toml here or above)")
     parser.add_argument("--store", metavar="PATH", type=Path,
@@ -36,12 +37,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _version() -> str:
+    from bridge import __version__
+
+    return __version__
+
+
 def stand_config(args: argparse.Namespace) -> StandConfig:
     """The configuration named by --config, else the hardpy.toml found from here up."""
     from bridge.config import find_config, load_config
 
     path = args.config if args.config is not None else find_config(Path.cwd())
-    return load_config(path)
+    stand = load_config(path)
+    for notice in stand.notices:
+        print(notice, file=sys.stderr)
+    return stand
 
 
 def open_store(args: argparse.Namespace) -> Store:
@@ -72,6 +82,18 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{args.command}: interrupted", file=sys.stderr)
         return 130
+
+
+def hardpy_main() -> int:
+    """``hardpy``: real HardPy's own command where HardPy is installed beside us (both
+    packages install a ``hardpy`` script; whichever pip wrote last, HardPy's users get
+    HardPy's), else ours."""
+    from bridge.beside_hardpy import real_hardpy_cli
+
+    real = real_hardpy_cli()
+    if real is not None:
+        return real()
+    return main()
 
 
 if __name__ == "__main__":

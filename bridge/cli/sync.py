@@ -20,6 +20,8 @@ def run_sync(args: argparse.Namespace) -> int:
     from bridge.cli.text import shown
     from bridge.store import outbox
 
+    if args.tests_dir is not None and args.config is None:  # HardPy's `sc-sync [TESTS_DIR]`
+        args.config = args.tests_dir / "hardpy.toml"
     with open_store(args) as store:
         if args.status:
             return _status(store, as_json=args.json)

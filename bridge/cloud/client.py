@@ -72,7 +72,7 @@ def explain_transport_error(base: str, exc: httpx.TransportError) -> StandCloudE
     if _is_cert_failure(exc):
         return TLSError(
             f"the TLS certificate of {base} is not trusted. If this StandCloud uses a"
-            " private CA or a TLS-inspecting proxy, set [stand_cloud] ca_file ="
+            " private CA or a TLS-inspecting proxy, set [bridge.stand_cloud] ca_file ="
             ' "path/to/ca.pem" in hardpy.toml (for a test installation only:'
             " verify = false)",
             address=base,

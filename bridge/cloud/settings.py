@@ -80,7 +80,7 @@ class CloudSettings:
             return []
         return [
             f"warning: TLS certificate verification is OFF for {base}"
-            " ([stand_cloud] verify = false): anyone on the network path can read the"
+            " ([bridge.stand_cloud] verify = false): anyone on the network path can read the"
             " tokens and reports"
         ]
 

@@ -81,7 +81,7 @@ def held_message(missing: list[str]) -> str:
     calls = " and ".join(f"{MISSING_HINTS[name]}" for name in missing)
     return (
         f"not uploaded: {' and '.join(missing)} missing; call {calls} in the test plan"
-        ' (or set [stand_cloud] fill_unknown = true to send "unknown")'
+        ' (or set [bridge.stand_cloud] fill_unknown = true to send "unknown")'
     )
 
 

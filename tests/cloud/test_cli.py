@@ -113,7 +113,7 @@ def test_check_fails_when_the_service_is_down(stand, sim, capsys, monkeypatch):
 
 def test_verify_false_warns_on_every_command(tmp_path, capsys):
     (tmp_path / "hardpy.toml").write_text(
-        '[stand_cloud]\naddress = "127.0.0.1:9"\nverify = false\n'
+        '[stand_cloud]\naddress = "127.0.0.1:9"\n[bridge.stand_cloud]\nverify = false\n'
     )
     main(["--config", str(tmp_path / "hardpy.toml"), "sc-logout"])
     assert "verification is OFF" in capsys.readouterr().err

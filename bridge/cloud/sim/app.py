@@ -21,7 +21,19 @@ from starlette.routing import Route
 from bridge.cloud.sim.browser import SignInPages
 from bridge.cloud.sim.db import SimDB
 from bridge.cloud.sim.oauth import FormSnapshot, SimAuthServer
-from bridge.report_schema import RunReport
+from bridge.report_schema import OptInt, OptStr, RunReport
+
+
+class ReceivedReport(RunReport):
+    """A report as real clients send it: HardPy's HTTP client drops every top-level key
+    whose value is None, so those keys may be absent (and then are None)."""
+
+    start_time: OptInt = None  # type: ignore[assignment]
+    stop_time: OptInt = None
+    user: OptStr = None
+    batch_serial_number: OptStr = None
+    caused_dut_failure_id: OptStr = None
+    error_code: OptInt = None
 
 
 @dataclass
@@ -49,11 +61,11 @@ class _DropConnection(Response):
         raise ConnectionAbortedError("simulated: answer lost after the report was stored")
 
 
-def _summary(report: dict[str, Any], attempt: int) -> dict[str, Any]:
+def _summary(test_run_id: str, report: dict[str, Any], attempt: int) -> dict[str, Any]:
     """A run as StandCloud reads it back."""
     start, stop = report["start_time"], report["stop_time"]
     return {
-        "test_run_id": report["id"],
+        "test_run_id": test_run_id,
         "test_plan_name": report["name"],
         "serial_number": report["dut"]["serial_number"],
         "part_number": report["dut"]["part_number"],
@@ -61,7 +73,7 @@ def _summary(report: dict[str, Any], attempt: int) -> dict[str, Any]:
         "number_of_attempt": attempt,
         "start_time": _iso(start),
         "stop_time": _iso(stop),
-        "duration": (stop - start) if stop is not None else None,
+        "duration": (stop - start) if None not in (start, stop) else None,
         "test_stand_name": report["test_stand"]["name"],
         "test_stand_hw_id": report["test_stand"]["hw_id"],
         "test_run_artifact": report["artifact"],
@@ -100,6 +112,9 @@ class SimApp:
         self.sign_in = SignInPages(db)
         self.closing = False  # shutting down after a fault: drop every upload
         api = "/hardpy/api/v1"
+        # what a third-party service reads (HardPy's StandCloudReader in integration
+        # mode): the same runs, under the same bearer rules
+        integration = "/integration/api/v1"
         self.app = Starlette(
             routes=[
                 Route(
@@ -116,6 +131,9 @@ class SimApp:
                 Route(f"{api}/test_run", self.test_runs),
                 Route(f"{api}/test_run/{{run_id}}", self.test_run),
                 Route(f"{api}/tested_dut", self.tested_duts),
+                Route(f"{integration}/test_run", self.test_runs),
+                Route(f"{integration}/test_run/{{run_id}}", self.test_run),
+                Route(f"{integration}/tested_dut", self.tested_duts),
             ]
         )
 
@@ -186,11 +204,11 @@ class SimApp:
         raw = await request.body()
         try:
             # validated straight from the bytes: pydantic's JSON parser, no dict round trip
-            report = RunReport.model_validate_json(raw)
+            report = ReceivedReport.model_validate_json(raw)
         except ValidationError as exc:
             self.db.log_post(_id_of(raw), "422")
             return JSONResponse({"detail": _reason(exc)}, status_code=422)
-        new = self.db.store_report(report, raw.decode(), login)
+        test_run_id, new = self.db.store_report(report, report.model_dump(mode="json"), login)
         self.db.log_post(report.id, "201" if new else "201-duplicate")
         if new:
             self.stored += 1
@@ -201,16 +219,18 @@ class SimApp:
         if faults.drop_after_store:
             faults.drop_after_store -= 1
             return _DropConnection()
-        return JSONResponse({"test_run_id": report.id}, status_code=201)
+        return JSONResponse({"test_run_id": test_run_id}, status_code=201)
 
     def _reports(self, where: str = "", params: tuple = ()) -> list[dict[str, Any]]:
         rows = self.db.execute(
-            "SELECT body, (SELECT COUNT(*) FROM reports o WHERE o.part_number IS r.part_number"
-            " AND o.serial_number IS r.serial_number AND o.start_time <= r.start_time) AS n"
-            f" FROM reports r {where} ORDER BY start_time DESC, id",
+            "SELECT test_run_id, body, (SELECT COUNT(*) FROM runs o"
+            " WHERE o.part_number IS r.part_number AND o.serial_number IS r.serial_number"
+            " AND (COALESCE(o.start_time, 0), o.received_at)"
+            " <= (COALESCE(r.start_time, 0), r.received_at)) AS n"
+            f" FROM runs r {where} ORDER BY start_time DESC, received_at DESC",
             params,
         )
-        return [_summary(json.loads(row["body"]), row["n"]) for row in rows]
+        return [_summary(row["test_run_id"], json.loads(row["body"]), row["n"]) for row in rows]
 
     async def test_runs(self, request: Request) -> Response:
         await self._delay()
@@ -237,7 +257,7 @@ class SimApp:
         await self._delay()
         if self._login_of(request) is None:
             return self._unauthorized()
-        runs = self._reports("WHERE id = ?", (request.path_params["run_id"],))
+        runs = self._reports("WHERE test_run_id = ?", (request.path_params["run_id"],))
         if not runs:
             return JSONResponse({"detail": "no such test run"}, status_code=404)
         return JSONResponse(runs[0])
@@ -255,9 +275,10 @@ class SimApp:
         rows = self.db.execute(
             "SELECT part_number, serial_number, COUNT(*) AS runs, MAX(start_time) AS last,"
             " GROUP_CONCAT(DISTINCT stand_name) AS stands,"
-            " (SELECT status FROM reports l WHERE l.part_number IS r.part_number AND"
-            "  l.serial_number IS r.serial_number ORDER BY start_time DESC LIMIT 1) AS status"
-            f" FROM reports r {where} GROUP BY part_number, serial_number ORDER BY last DESC",
+            " (SELECT status FROM runs l WHERE l.part_number IS r.part_number AND"
+            "  l.serial_number IS r.serial_number ORDER BY start_time DESC, received_at DESC"
+            "  LIMIT 1) AS status"
+            f" FROM runs r {where} GROUP BY part_number, serial_number ORDER BY last DESC",
             tuple(params),
         )
         return JSONResponse(

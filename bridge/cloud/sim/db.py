@@ -17,6 +17,7 @@ import secrets
 import sqlite3
 import threading
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -34,11 +35,15 @@ CREATE TABLE IF NOT EXISTS tokens (
     access_token TEXT PRIMARY KEY, refresh_token TEXT UNIQUE, login TEXT NOT NULL,
     client_id TEXT NOT NULL, scope TEXT, issued_at REAL NOT NULL, expires_at REAL NOT NULL,
     refresh_expires_at REAL NOT NULL, revoked INTEGER NOT NULL DEFAULT 0, family TEXT);
-CREATE TABLE IF NOT EXISTS reports (
-    id TEXT PRIMARY KEY, received_at REAL NOT NULL, login TEXT NOT NULL, body TEXT NOT NULL,
+-- one row per stored run: its own test_run_id; report_id is the id the client sent,
+-- which HardPy repeats for every run of a stand ("localhost_8000")
+CREATE TABLE IF NOT EXISTS runs (
+    test_run_id TEXT PRIMARY KEY, report_id TEXT NOT NULL, body_hash TEXT NOT NULL,
+    received_at REAL NOT NULL, login TEXT NOT NULL, body TEXT NOT NULL,
     part_number TEXT, serial_number TEXT, stand_name TEXT, status TEXT,
     start_time INTEGER, stop_time INTEGER);
-CREATE INDEX IF NOT EXISTS reports_by_dut ON reports (part_number, serial_number);
+CREATE UNIQUE INDEX IF NOT EXISTS runs_by_content ON runs (report_id, body_hash);
+CREATE INDEX IF NOT EXISTS runs_by_dut ON runs (part_number, serial_number);
 -- every POST that reached validation: shows retries and duplicates
 CREATE TABLE IF NOT EXISTS report_posts (
     id INTEGER PRIMARY KEY, report_id TEXT, at REAL NOT NULL, outcome TEXT NOT NULL);
@@ -87,6 +92,7 @@ class SimDB:
         if "family" not in columns:
             self._conn.execute("ALTER TABLE tokens ADD COLUMN family TEXT")
         self._conn.executescript(UPGRADE)
+        self._migrate_reports()
 
     def close(self) -> None:
         with self._lock:
@@ -134,20 +140,37 @@ class SimDB:
             row = self.one("SELECT login FROM api_keys WHERE key = ? AND revoked = 0", (hashed,))
         return row["login"] if row else None
 
-    # -- reports --------------------------------------------------------------------
-    def store_report(self, report: Any, body: str, login: str) -> bool:
-        """Insert once per report id; False when that id was already stored.
+    # -- runs ---------------------------------------------------------------------
+    def store_report(self, report: Any, body: dict[str, Any], login: str) -> tuple[str, bool]:
+        """Store a run once per content: ``(test_run_id, stored_now)``.
 
-        ``report`` is the validated RunReport, ``body`` the JSON text as received.
+        A report id already held with other content is a new run (HardPy sends one id
+        for every run of a stand); the same id with the same content is a replay of
+        an upload whose answer was lost, answered with the run it already made.
+        ``report`` is the validated RunReport, ``body`` the report as a dict.
         """
+        digest = content_hash(body)
         with self._lock:
-            cur = self._conn.execute(
-                "INSERT OR IGNORE INTO reports VALUES (?,?,?,?,?,?,?,?,?,?)",
+            held = self._conn.execute(
+                "SELECT test_run_id FROM runs WHERE report_id = ? AND body_hash = ?",
+                (report.id, digest),
+            ).fetchone()
+            if held is not None:
+                return held["test_run_id"], False
+            taken = self._conn.execute(
+                "SELECT 1 FROM runs WHERE test_run_id = ?", (report.id,)
+            ).fetchone()
+            # the first run under an id keeps it, so that a client may read it back by it
+            test_run_id = str(uuid.uuid4()) if taken else report.id
+            self._conn.execute(
+                "INSERT INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
+                    test_run_id,
                     report.id,
+                    digest,
                     time.time(),
                     login,
-                    body,
+                    json.dumps(body),
                     report.dut.part_number,
                     report.dut.serial_number,
                     report.test_stand.name,
@@ -156,7 +179,7 @@ class SimDB:
                     report.stop_time,
                 ),
             )
-            return cur.rowcount == 1
+            return test_run_id, True
 
     def log_post(self, report_id: str | None, outcome: str) -> None:
         self.execute(
@@ -165,11 +188,43 @@ class SimDB:
         )
 
     def report_count(self, report_id: str | None = None) -> int:
+        """Stored runs (all, or those sent under ``report_id``)."""
         if report_id is None:
-            return self.one("SELECT COUNT(*) AS n FROM reports")["n"]  # type: ignore[index]
-        row = self.one("SELECT COUNT(*) AS n FROM reports WHERE id = ?", (report_id,))
+            return self.one("SELECT COUNT(*) AS n FROM runs")["n"]  # type: ignore[index]
+        row = self.one("SELECT COUNT(*) AS n FROM runs WHERE report_id = ?", (report_id,))
         return row["n"]  # type: ignore[index]
 
     def report(self, report_id: str) -> dict[str, Any] | None:
-        row = self.one("SELECT body FROM reports WHERE id = ?", (report_id,))
+        """The run stored as ``report_id`` (a test_run_id, else the first under that id)."""
+        row = self.one(
+            "SELECT body FROM runs WHERE test_run_id = ? OR report_id = ?"
+            " ORDER BY test_run_id != ?, received_at LIMIT 1",
+            (report_id, report_id, report_id),
+        )
         return json.loads(row["body"]) if row else None
+
+    def _migrate_reports(self) -> None:
+        """A data dir from before ``runs``: one run per report id, moved over once."""
+        with self._lock:
+            old = self._conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'reports'"
+            ).fetchone()
+            if old is None:
+                return
+            self._conn.execute("BEGIN")
+            for row in self._conn.execute("SELECT * FROM reports").fetchall():
+                body = json.loads(row["body"])
+                self._conn.execute(
+                    "INSERT OR IGNORE INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (row["id"], row["id"], content_hash(body), row["received_at"],
+                     row["login"], row["body"], row["part_number"], row["serial_number"],
+                     row["stand_name"], row["status"], row["start_time"], row["stop_time"]),
+                )
+            self._conn.execute("DROP TABLE reports")
+            self._conn.execute("COMMIT")
+
+
+def content_hash(body: dict[str, Any]) -> str:
+    """The same for the same JSON content, whatever its key order or spacing."""
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
