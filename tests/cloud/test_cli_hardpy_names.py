@@ -56,6 +56,7 @@ def test_sc_login_no_check_logs_in_and_check_then_reports_it(stand, sim, capsys)
 
 def test_sc_sync_is_sync_and_takes_hardpy_tests_dir(stand, sim, capsys, monkeypatch, tmp_path):
     monkeypatch.setenv("HARDPY_SC_API_KEY", sim.api_key)
+    monkeypatch.setenv("BRIDGE_SC_ADDRESS", sim.address)
     with Store.open(stand / "runs.db") as store:
         run_id = add_run(store)
     monkeypatch.chdir(tmp_path)  # no hardpy.toml here: the folder argument names it
