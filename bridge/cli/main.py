@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import sqlite3
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -44,12 +45,12 @@ def stand_config(args: argparse.Namespace) -> StandConfig:
     return load_config(path)
 
 
-def open_store(args: argparse.Namespace) -> Store:
+def open_store(args: argparse.Namespace, *, read_only: bool = False) -> Store:
     """The run store named by --store, else the configuration's; never created here."""
     from bridge.store import Store
 
     path = args.store if args.store is not None else stand_config(args).store_path
-    return Store.open(path, create=False)
+    return Store.open(path, create=False, read_only=read_only)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -70,6 +71,12 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except (OSError, ValueError) as exc:
         print(f"{args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except sqlite3.Error as exc:  # e.g. a damaged page met while reading
+        from bridge.store.db import explain
+
+        print(f"{args.command}: error: {args.store or 'the run store'}: {explain(exc)}",
+              file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"{args.command}: interrupted", file=sys.stderr)

@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+MAX_LIMIT = 1_000_000
 STATUSES = ("run", "passed", "failed", "error", "stopped", "interrupted")
 _STYLE = {"passed": "green", "failed": "red", "error": "red", "skipped": "yellow",
           "interrupted": "magenta", "stopped": "magenta", "run": "cyan"}
@@ -20,7 +21,7 @@ def register(commands: Any) -> None:
     runs.add_argument("--serial", help="only this DUT serial number")
     runs.add_argument("--status", choices=STATUSES, help="only runs with this status")
     runs.add_argument("--since", help="only runs started since: 2h, 3d, or 2026-11-01")
-    runs.add_argument("--limit", type=int, default=20, help="at most this many (default 20)")
+    runs.add_argument("--limit", type=_limit, default=20, help="at most this many (default 20)")
     runs.add_argument("--json", action="store_true", help="JSON lines for scripts")
     runs.set_defaults(func=list_command)
 
@@ -32,6 +33,17 @@ def register(commands: Any) -> None:
     export.add_argument("run", help="run id, unique prefix of one, or 'last'")
     export.add_argument("-o", "--output", type=Path, help="write to this file, not stdout")
     export.set_defaults(func=export_command)
+
+
+def _limit(text: str) -> int:
+    """A count argparse can refuse cleanly: SQLite takes no more than 64 bits."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 1 <= value <= MAX_LIMIT:
+        raise argparse.ArgumentTypeError(f"give 1 to {MAX_LIMIT}, not {text}")
+    return value
 
 
 def _when(timestamp: float | None) -> str:
@@ -53,7 +65,7 @@ def list_command(args: argparse.Namespace) -> int:
 
     where = RunFilter(args.part_number, args.serial, args.status,
                       parse_since(args.since) if args.since else None, args.limit)
-    with open_store(args) as store:
+    with open_store(args, read_only=True) as store:
         rows = list_runs(store, where)
     if args.json:
         for row in rows:
@@ -82,7 +94,7 @@ def show_command(args: argparse.Namespace) -> int:
     from bridge.cli.main import open_store
     from bridge.store.queries import case_rows, resolve_run
 
-    with open_store(args) as store:
+    with open_store(args, read_only=True) as store:
         run_id = resolve_run(store, args.run)
         report = store.report(run_id)
         cases = list(case_rows(store, run_id))
@@ -145,7 +157,7 @@ def export_command(args: argparse.Namespace) -> int:
     from bridge.cli.main import open_store
     from bridge.store.queries import resolve_run
 
-    with open_store(args) as store:
+    with open_store(args, read_only=True) as store:
         report = store.report(resolve_run(store, args.run))
     text = json.dumps(report, indent=2, ensure_ascii=False) + "\n"
     if args.output is None:
