@@ -45,7 +45,7 @@ class StandSection(_Strict):
     mode: Literal["real", "sim"] = "real"
     #: Seconds between the attempts of an ``attempt(n)`` case (HardPy pauses 1 s), so
     #: that what failed transiently (a port, a supply settling) gets time to recover.
-    attempt_pause: float = Field(default=1.0, ge=0)
+    attempt_pause: float = Field(default=1.0, ge=0, le=3600, allow_inf_nan=False)
 
 
 class StandCloudSection(_Strict):
@@ -152,10 +152,15 @@ def load_config(path: Path | None) -> StandConfig:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot read: {exc.strerror}", path=path) from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"not UTF-8 text (byte {exc.start}); TOML files are UTF-8: save "
+                          "it as UTF-8 without BOM, not UTF-16", path=path) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"not valid TOML: {exc}", path=path) from exc
+    except RecursionError:
+        raise ConfigError("nested too deeply to be a configuration", path=path) from None
     try:
         model = BridgeConfig.model_validate(data)
     except ValidationError as exc:

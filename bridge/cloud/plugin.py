@@ -66,7 +66,7 @@ class CloudPlugin:
         run_id = finished_run_id(self.config)
         try:
             self._autosync(run_id)
-        except BridgeError as exc:
+        except (BridgeError, OSError, ValueError) as exc:  # e.g. a missing or non-PEM ca_file
             self._say(f"StandCloud: not uploaded now ({exc}); `bridge sync` will retry")
 
     def _autosync(self, run_id: str | None) -> None:

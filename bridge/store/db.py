@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import socket
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -161,6 +162,10 @@ class Store:
                     "WHERE id = ? AND status = 'run'",
                     [(run_id,) for run_id in dead],
                 )
+                # StandCloud learns of it too: reported as stopped, with its cases.
+                self.conn.executemany(
+                    "INSERT OR IGNORE INTO outbox (run_id, state, queued_at) VALUES "
+                    "(?, 'pending', ?)", [(run_id, time.time()) for run_id in dead])
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
