@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
 from bridge.errors import ConfigError
 
@@ -52,12 +52,12 @@ class StandCloudSection(_Strict):
     address: str = ""
     # HardPy's own docs spell it api-key; both are read.
     api_key: str = Field(default="", validation_alias=AliasChoices("api_key", "api-key"))
-    autosync: bool = False
+    autosync: StrictBool = False
     autosync_timeout: int = Field(default=30, ge=1)
-    connection_only: bool = False
-    verify: bool = True
+    connection_only: StrictBool = False
+    verify: StrictBool = True
     ca_file: Path | None = None
-    fill_unknown: bool = False  # HardPy's "unknown" fill-in of missing mandatory fields
+    fill_unknown: StrictBool = False  # HardPy's "unknown" fill-in of missing mandatory fields
 
 
 class InstrumentSection(BaseModel):

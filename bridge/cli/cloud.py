@@ -217,7 +217,7 @@ def run_sync(args: argparse.Namespace) -> int:
     from bridge.cli.main import open_store
     from bridge.store import outbox
 
-    with open_store(args) as store:
+    with open_store(args, read_only=args.status) as store:
         if args.status:
             return _status(store)
         from bridge.cloud.plugin import result_line

@@ -38,9 +38,11 @@ def _counts(result: Any) -> str:
 
 
 def check_command(args: argparse.Namespace) -> int:
+    from bridge.store import Store
     from bridge.store.repair import check
 
     path = _path(args)
+    Store.open(path, create=False, read_only=True).close()  # refuses what is not a store
     result = check(path)
     if result.ok and not any(s.error or s.unreadable for s in result.tables.values()):
         print(f"{path}: ok; rows: {_counts(result)}")
@@ -53,9 +55,11 @@ def check_command(args: argparse.Namespace) -> int:
 
 
 def recover_command(args: argparse.Namespace) -> int:
+    from bridge.store import Store
     from bridge.store.repair import recover
 
     path = _path(args)
+    Store.open(path, create=False, read_only=True).close()  # refuses what is not a store
     result = recover(path, args.output)
     lost = sum(s.unreadable + s.orphaned for s in result.tables.values())
     gone = [table for table, state in result.tables.items() if state.error]

@@ -72,7 +72,7 @@ class Store:
             store.close()  # ours and older: upgrade it, as any writer would
         store = cls._connect(path, path)
         try:
-            store._identify()
+            store._identify(create=create)
             store._prepare()
         except BaseException:
             store.close()
@@ -88,7 +88,7 @@ class Store:
             raise StoreError(f"cannot open the run store: {explain(exc)}", path=path) from exc
         return cls(conn, path)
 
-    def _identify(self, *, reading: bool = False) -> int:
+    def _identify(self, *, reading: bool = False, create: bool = True) -> int:
         """The schema version, after making sure this is a run store (or a new file):
         another application's database is refused before anything touches it."""
         try:
@@ -106,7 +106,7 @@ class Store:
         if (version == 0 and tables) or (version > 0 and not tables >= STORE_TABLES):
             raise StoreError("is an SQLite database but not a stand-bridge run store; "
                              "refusing to touch it", path=self.path)
-        if version == 0 and reading:
+        if version == 0 and (reading or not create):
             raise StoreError("is empty, not a run store (no run has been recorded in it)",
                              path=self.path)
         return version
