@@ -67,7 +67,9 @@ class CloudPlugin:
         try:
             self._autosync(run_id)
         except (BridgeError, OSError, ValueError) as exc:  # e.g. a missing or non-PEM ca_file
-            self._say(f"StandCloud: not uploaded now ({exc}); `bridge sync` will retry")
+            hint = (f"; check [stand_cloud] ca_file = {str(self.section.ca_file)!r}"
+                    if self.section.ca_file and not isinstance(exc, BridgeError) else "")
+            self._say(f"StandCloud: not uploaded now ({exc}{hint}); `bridge sync` will retry")
 
     def _autosync(self, run_id: str | None) -> None:
         from bridge.cloud.client import open_client

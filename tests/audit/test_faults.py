@@ -152,3 +152,18 @@ def test_a_damaged_store_is_one_line_for_pytest_and_for_readers(plan, record_pro
         assert shown.stderr.count("\n") == 1 and "damaged" in shown.stderr
     assert os.path.getsize(plan.store_path) > 0
     _fault_seen(record_property)
+
+
+@pytest.mark.parametrize("pem", [None, "not a certificate\n"])
+def test_autosync_with_a_missing_or_bad_ca_file_warns_and_the_session_passes(
+        plan, pem, record_property):
+    plan.write("hardpy.toml", '[stand_cloud]\naddress = "https://127.0.0.1:9"\n'
+               'autosync = true\napi_key = "k"\nca_file = "ca.pem"\n')
+    if pem is not None:
+        plan.write("ca.pem", pem)
+    plan.write("test_a.py", "def test_a():\n    pass\n")
+    result = plan.pytest()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "StandCloud: not uploaded now" in result.stdout
+    assert "ca_file = 'ca.pem'" in result.stdout
+    _fault_seen(record_property)
