@@ -145,3 +145,15 @@ def test_a_chart_or_info_value_the_report_cannot_carry_is_refused_at_the_call(la
         Chart(x_data=[[0.0]], y_data=[[value]])
     with pytest.raises(ValueError, match="info"):
         SubUnit(info={"k": value})
+
+
+def test_a_10_mb_serial_number_is_refused_naming_the_bound(tmp_path):
+    with Store.open(tmp_path / "runs.db") as store:
+        recorder = RunRecorder(RunWriter(store, "run-1"))
+        api.activate(recorder)
+        try:
+            with pytest.raises(ValueError, match=r"set_dut_serial_number\(\) is 10000000 "
+                                                 r"characters long; at most 1000"):
+                api.set_dut_serial_number(HUGE)
+        finally:
+            api.activate(None)
