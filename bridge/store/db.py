@@ -49,6 +49,7 @@ class Store:
     def __init__(self, conn: sqlite3.Connection, path: Path):
         self.conn = conn
         self.path = path
+        self.version = 0
 
     @classmethod
     def open(cls, path: Path | str, *, create: bool = True, read_only: bool = False) -> Store:
@@ -61,13 +62,8 @@ class Store:
         path = Path(path)
         _check_file(path, create=create and not read_only, writable=not read_only)
         if read_only:
-            store = cls._connect(path, f"{path.resolve().as_uri()}?mode=ro")
-            try:
-                version = store._identify(reading=True)
-            except BaseException:
-                store.close()
-                raise
-            if version == LATEST_VERSION or not os.access(path, os.W_OK):
+            store = cls._read_only(path)
+            if store.version == LATEST_VERSION or not os.access(path, os.W_OK):
                 return store  # an older store that cannot be upgraded is read as it is
             store.close()  # ours and older: upgrade it, as any writer would
         store = cls._connect(path, path)
@@ -78,6 +74,23 @@ class Store:
             store.close()
             raise
         return store
+
+    @classmethod
+    def _read_only(cls, path: Path) -> Store:
+        """A reader's connection. WAL needs its -shm file: where this user cannot create
+        it (another user's store, a read-only folder), the file is read as immutable,
+        i.e. as it is on disk, without the latest writer's uncheckpointed commits."""
+        for query in ("mode=ro", "immutable=1"):
+            store = cls._connect(path, f"{path.resolve().as_uri()}?{query}")
+            try:
+                store.version = store._identify(reading=True)
+                return store
+            except StoreError as exc:
+                store.close()
+                cause = str(exc.__cause__ or "")
+                if query == "immutable=1" or not ("readonly" in cause or "unable to open" in cause):
+                    raise
+        raise AssertionError("unreachable")
 
     @classmethod
     def _connect(cls, path: Path, target: Path | str) -> Store:
