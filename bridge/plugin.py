@@ -277,7 +277,9 @@ class BridgePlugin:
         except StoreError as exc:
             raise pytest.UsageError(f"cannot start the run: {exc}") from None
         self.session = session
-        self._restore_sigterm = _sigterm_as_interrupt()
+        from bridge.interrupts import sigterm_as_interrupt
+
+        self._restore_sigterm = sigterm_as_interrupt()
         self.recorder = RunRecorder(writer)
         self.config.stash[RUN_ID] = run_id
         api.activate(self.recorder, self.start_args)
@@ -293,8 +295,9 @@ class BridgePlugin:
         if self.recorder is None:
             return
         from bridge import api
+        from bridge.interrupts import restore_sigterm
 
-        _restore_signal(self._restore_sigterm)
+        restore_sigterm(self._restore_sigterm)
         interrupted = exitstatus == pytest.ExitCode.INTERRUPTED and self.stop_reason is None
         if self.store_failure:
             status = "error"
@@ -455,28 +458,6 @@ class BridgePlugin:
                 outcome["message"] = (_message_of(call.excinfo.value) if call.excinfo
                                       else str(report.longrepr))
         return report
-
-
-def _sigterm_as_interrupt() -> Any:
-    """SIGTERM (a stand's supervisor, ``kill``) stops the run as Ctrl-C does, so the
-    running case is stored as stopped; returns the handler to restore."""
-    import signal
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        return None
-
-    def interrupt(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt(f"signal {signal.Signals(signum).name}")
-
-    return signal.signal(signal.SIGTERM, interrupt)
-
-
-def _restore_signal(previous: Any) -> None:
-    import signal
-
-    if previous is not None:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def _message_of(exc: BaseException) -> str:
