@@ -62,6 +62,43 @@ def store_through_api(folder: Path, measurements: list[NumericMeasurement]) -> f
     return elapsed
 
 
+def case_commits(folder: Path, synchronous: str, cases: int = 300) -> float:
+    """Seconds per case commit (10 measurements each) with PRAGMA synchronous as given."""
+    from bridge.store import db
+
+    saved, db.SYNCHRONOUS = db.SYNCHRONOUS, synchronous
+    try:
+        store = Store.open(folder / f"{uuid.uuid4()}.db")
+    finally:
+        db.SYNCHRONOUS = saved
+    writer = RunWriter(store, str(uuid.uuid4()))
+    writer.start("bench", "hw", time.time(), {})
+    recorder = RunRecorder(writer)
+    rows = [NumericMeasurement(value=i, name=f"m{i}", unit="V") for i in range(10)]
+    started = time.perf_counter()
+    for case in range(cases):
+        recorder.begin_case("test_bench", "bench", f"test_{case}", f"test_{case}")
+        for measurement in rows:
+            recorder.add_measurement(measurement, fail_case=True)
+        recorder.save_attempt("passed", None, final=True)
+    elapsed = time.perf_counter() - started
+    store.close()
+    return elapsed / cases
+
+
+def durability_cost(folder: Path) -> None:
+    """FULL syncs the WAL at every commit (a finished case survives a power loss);
+    NORMAL syncs only at checkpoints (the last cases before a power loss may be lost,
+    the file stays consistent). Same script, same disk, so the ratio is comparable."""
+    from bridge.store import db
+
+    normal = min(case_commits(folder, "NORMAL") for _ in range(3))
+    full = min(case_commits(folder, "FULL") for _ in range(3))
+    print(f"(durability) per case commit: synchronous=NORMAL {normal * 1e3:.2f} ms, "
+          f"FULL {full * 1e3:.2f} ms, ratio FULL/NORMAL {full / normal:.1f}x "
+          f"(the store uses {db.SYNCHRONOUS}: see README, Where results go)")
+
+
 def raw_executemany(folder: Path, measurements: list[NumericMeasurement]) -> float:
     conn = sqlite3.connect(folder / f"{uuid.uuid4()}.db", isolation_level=None)
     conn.execute("PRAGMA journal_mode = WAL")
@@ -99,8 +136,9 @@ def main() -> None:
     started = time.perf_counter()
     measurements = build_measurements()
     built = time.perf_counter() - started
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(dir=Path(__file__).parent) as tmp:  # a real disk
         folder = Path(tmp)
+        durability_cost(folder)
         raw = min(raw_executemany(folder, measurements) for _ in range(3))
         ours = min(store_through_api(folder, measurements) for _ in range(3))
         tracemalloc.start()

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from bridge.errors import NotInRunError
 from bridge.recorder import RunRecorder, check_json, flat_info
+from bridge.values import MAX_TEXT, check_int, check_text
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -41,7 +42,7 @@ def _run(function: str) -> RunRecorder:
 def _text(function: str, value: Any) -> str:
     if not isinstance(value, str | int) or isinstance(value, bool):
         raise TypeError(f"{function}() takes a string, got {type(value).__name__}")
-    return str(value)
+    return check_text(f"{function}()", str(value))
 
 
 def _set(function: str, column: str, value: Any) -> None:
@@ -108,6 +109,7 @@ def set_stand_number(number: int) -> None:
 
         raise TestStandNumberError(
             f"set_stand_number() takes a non-negative int, got {number!r}")
+    check_int("set_stand_number()", number)
     _run("set_stand_number").set_once("stand_number", number, "stand_number")
 
 
@@ -149,6 +151,7 @@ def set_process_name(name: str) -> None:
 def set_process_number(number: int) -> None:
     if not isinstance(number, int) or isinstance(number, bool):
         raise TypeError(f"set_process_number() takes an int, got {number!r}")
+    check_int("set_process_number()", number)
     _run("set_process_number").set_once("process_number", number, "process_number")
 
 
@@ -168,6 +171,7 @@ def set_error_code(code: int) -> None:
     """The run's error code (the first one set wins, as in HardPy)."""
     if not isinstance(code, int) or isinstance(code, bool) or code < 0:
         raise ValueError(f"set_error_code() takes a non-negative int, got {code!r}")
+    check_int("set_error_code()", code)
     recorder = _run("set_error_code")
     if recorder.fields.get("error_code") is None:
         recorder.set_once("error_code", code, "error_code")
@@ -184,6 +188,9 @@ def set_message(msg: str, msg_key: str | None = None) -> None:
     case = _run("set_message").current_case("set_message")
     if not isinstance(msg, str):
         raise TypeError(f"set_message() takes a string, got {type(msg).__name__}")
+    check_text("set_message()", msg, limit=MAX_TEXT)
+    if msg_key is not None:
+        check_text("set_message(): msg_key", msg_key)
     case.msg[msg_key if msg_key is not None else str(uuid.uuid4())] = msg
 
 
@@ -214,7 +221,9 @@ def set_case_chart(chart: Chart) -> None:
         raise TypeError(f"set_case_chart() takes a Chart, got {type(chart).__name__}")
     if not chart.x_data:
         raise ValueError("set_case_chart(): the chart has no data series (add_series)")
-    _run("set_case_chart").current_case("set_case_chart").chart = chart.to_report()
+    report = chart.to_report()  # add_series() may have added what the model did not check
+    check_json("chart", report)
+    _run("set_case_chart").current_case("set_case_chart").chart = report
 
 
 def set_case_artifact(data: dict[str, Any]) -> None:

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
 from bridge.errors import ConfigError
 
@@ -51,7 +51,7 @@ class StandSection(_Strict):
     mode: Literal["real", "sim"] = "real"
     #: Seconds between the attempts of an ``attempt(n)`` case (HardPy pauses 1 s), so
     #: that what failed transiently (a port, a supply settling) gets time to recover.
-    attempt_pause: float = Field(default=1.0, ge=0)
+    attempt_pause: float = Field(default=1.0, ge=0, le=3600, allow_inf_nan=False)
     #: The strict rule: a failing measurement fails its case at the call. HardPy (and our
     #: default) only records it and lets the plan's asserts decide.
     measurements_fail_case: bool = False
@@ -68,20 +68,20 @@ class StandCloudSection(_Strict):
     address: str = ""
     # HardPy's own docs spell it api-key; both are read.
     api_key: str = Field(default="", validation_alias=AliasChoices("api_key", "api-key"))
-    autosync: bool = False
+    autosync: StrictBool = False
     autosync_timeout: int = Field(default=30, ge=1)
-    connection_only: bool = False
-    verify: bool = True
+    connection_only: StrictBool = False
+    verify: StrictBool = True
     ca_file: Path | None = None
-    fill_unknown: bool = False  # HardPy's "unknown" fill-in of missing mandatory fields
+    fill_unknown: StrictBool = False  # HardPy's "unknown" fill-in of missing mandatory fields
 
 
 class BridgeCloudSection(_Strict):
     """``[bridge.stand_cloud]``: how our client talks to StandCloud."""
 
-    verify: bool = True
+    verify: StrictBool = True  # "no" must not read as false and turn TLS checks off
     ca_file: Path | None = None
-    fill_unknown: bool = False  # HardPy's "unknown" fill-in of missing mandatory fields
+    fill_unknown: StrictBool = False  # HardPy's "unknown" fill-in of missing mandatory fields
 
 
 class BridgeSection(_Strict):
@@ -89,7 +89,7 @@ class BridgeSection(_Strict):
 
     #: With real HardPy installed our plugin steps aside unless this is true (or
     #: ``--bridge`` is given); false keeps it aside even without HardPy.
-    enabled: bool | None = None
+    enabled: StrictBool | None = None
     stand_cloud: BridgeCloudSection = BridgeCloudSection()
 
 
@@ -195,10 +195,15 @@ def load_config(path: Path | None) -> StandConfig:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot read: {exc.strerror}", path=path) from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"not UTF-8 text (byte {exc.start}); TOML files are UTF-8: save "
+                          "it as UTF-8 without BOM, not UTF-16", path=path) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"not valid TOML: {exc}", path=path) from exc
+    except RecursionError:
+        raise ConfigError("nested too deeply to be a configuration", path=path) from None
     try:
         model = BridgeConfig.model_validate(data)
     except ValidationError as exc:

@@ -67,6 +67,24 @@ def _finite(name: str, number: Number | None) -> None:
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=False)
 
+    @model_validator(mode="after")
+    def _storable(self) -> _Model:
+        """Every field as the store and the report can carry it (see bridge.values)."""
+        from bridge.values import MAX_NAME, MAX_TEXT, check_json, check_text
+
+        kind = type(self).__name__
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            where = f"{kind}.{name}"
+            if isinstance(value, str) and not isinstance(value, Enum):
+                check_text(where, value, limit=MAX_TEXT if name in _LONG_TEXT else MAX_NAME)
+            elif isinstance(value, int | float | list | dict) and not isinstance(value, bool):
+                check_json(where, value)
+        return self
+
+
+_LONG_TEXT = {"value", "comparison_value", "comment"}  # DUT replies, free text
+
 
 class NumericMeasurement(_Model):
     """A number, optionally judged by ``operation`` against a value or two limits."""

@@ -218,6 +218,9 @@ class BridgePlugin:
         self.config = config
         self.recorder: RunRecorder | None = None
         self.stop_reason: str | None = None
+        self.store_failure: str | None = None  # why the run store stopped taking the run
+        self.session: pytest.Session | None = None
+        self._restore_sigterm: Any = None
         self.start_args = _start_args(config)
         from bridge.dependencies import Dependencies
         from bridge.hardpy_config import set_current_test_config
@@ -258,10 +261,20 @@ class BridgePlugin:
 
         if session.config.option.collectonly:
             return
+        from bridge.errors import StoreError
+
         run_id = str(uuid.uuid4())
         writer = RunWriter(self.store, run_id)
-        writer.start(self.stand.test_plan_name, hardware_id(), time.time(),
-                     {"timezone": timezone_name()})
+        try:  # a full disk or a damaged store refuses the run before its first case
+            self.store.check_room()
+            writer.start(self.stand.test_plan_name, hardware_id(), time.time(),
+                         {"timezone": timezone_name()})
+        except StoreError as exc:
+            raise pytest.UsageError(f"cannot start the run: {exc}") from None
+        self.session = session
+        from bridge.interrupts import sigterm_as_interrupt
+
+        self._restore_sigterm = sigterm_as_interrupt()
         self.recorder = RunRecorder(writer)
         self.recorder.measurements_fail_case = self.stand.model.stand.measurements_fail_case
         self.config.stash[RUN_ID] = run_id
@@ -272,9 +285,21 @@ class BridgePlugin:
         if self.recorder is None:
             return
         from bridge import api
+        from bridge.interrupts import restore_sigterm
 
+        restore_sigterm(self._restore_sigterm)
         interrupted = exitstatus == pytest.ExitCode.INTERRUPTED and self.stop_reason is None
-        self.recorder.finish("stopped" if interrupted else self.recorder.status())
+        if self.store_failure:
+            status = "error"
+            session.exitstatus = pytest.ExitCode.INTERRUPTED
+        else:
+            status = "stopped" if interrupted else self.recorder.status()
+        try:
+            self.recorder.finish(status)
+        except Exception as exc:  # the store took the cases but not the run's end
+            self._store_failed(f"the run could not be closed ({_message_of(exc)}); the "
+                               "next run settles it as interrupted")
+            session.exitstatus = pytest.ExitCode.INTERRUPTED
         try:
             self._call_post_run_functions(session)
         finally:
@@ -311,12 +336,15 @@ class BridgePlugin:
 
         write = terminalreporter.write_line
         terminalreporter.section("stand-bridge")
-        try:
-            for line, markup in summary_lines(self.store.report(self.recorder.run_id)):
-                write(line, **markup)
-        except (BridgeError, OSError, sqlite3.Error) as exc:  # never hide the outcome
-            write(f"run {self.recorder.run_id}: cannot read it back: {exc}", red=True)
-        write(f"stored in {self.store.path}")
+        if self.store_failure:
+            write(f"error: run {self.recorder.run_id} stopped: {self.store_failure}", red=True)
+        else:
+            try:
+                for line, markup in summary_lines(self.store.report(self.recorder.run_id)):
+                    write(line, **markup)
+            except (BridgeError, OSError, sqlite3.Error) as exc:  # never hide the outcome
+                write(f"run {self.recorder.run_id}: cannot read it back: {exc}", red=True)
+            write(f"stored in {self.store.path}")
         for name in self.stand.ignored_hardpy_keys:
             write(f"note: {name} of {self.stand.path} is HardPy's; stand-bridge ignores it")
         for notice in self.stand.notices:
@@ -346,15 +374,41 @@ class BridgePlugin:
             item.runtest = functools.partial(self._attempts, item, item.runtest)  # type: ignore[method-assign]
         try:
             return (yield)
+        except (KeyboardInterrupt, pytest.exit.Exception) as exc:
+            # Ctrl-C, SIGTERM or pytest.exit() inside the case: it did not pass.
+            self._outcome = {"status": "stopped", "message": _message_of(exc)}
+            raise
         finally:
             item.__dict__.pop("runtest", None)
             if self.recorder is not None and self.recorder.case is not None:
                 status = self._outcome["status"]
-                self.recorder.save_attempt(status, self._outcome["message"], final=True,
-                                           ran=self._outcome["ran"])
+                if not self._save(status, self._outcome["message"], final=True,
+                                  ran=self._outcome["ran"]):
+                    status = "error"
                 if info.critical and status != "passed" and not self.stop_reason:
                     self.stop_reason = (f"critical case {info.module_id}::{info.case_id} "
                                         f"{status}")
+
+    def _save(self, status: str, message: str | None, *, final: bool, ran: bool = True) -> bool:
+        """Land an attempt; a store that cannot take it stops the run as an error
+        (never a traceback, and never a run that looks passed without its cases)."""
+        assert self.recorder is not None
+        case = self.recorder.case
+        try:
+            self.recorder.save_attempt(status, message, final=final, ran=ran)
+            return True
+        except Exception as exc:
+            self.recorder.case = None
+            where = f"{case.module_id}::{case.case_id}" if case else "a case"
+            self._store_failed(f"{where} could not be stored: {_message_of(exc)}")
+            return False
+
+    def _store_failed(self, reason: str) -> None:
+        if self.store_failure is None:
+            self.store_failure = reason
+            self.stop_reason = self.stop_reason or "the run store failed"
+        if self.session is not None:
+            self.session.shouldstop = f"stand-bridge: {reason}"
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
@@ -378,9 +432,9 @@ class BridgePlugin:
                 runtest()
                 return
             except (Exception, pytest.fail.Exception) as exc:
-                if attempt == attempts:
+                if attempt == attempts or not self._save("failed", _message_of(exc),
+                                                         final=False):
                     raise
-                recorder.save_attempt("failed", _message_of(exc), final=False)
             time.sleep(self.stand.model.stand.attempt_pause)
             recorder.current_case("attempt").start_time = time.time()  # starts after the pause
 

@@ -8,7 +8,6 @@ run-level fields that changed meanwhile.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -213,15 +212,11 @@ class RunRecorder:
 
 def check_json(kind: str, data: dict[str, Any]) -> None:
     """Refuse, at the call, a value that the report (JSON) could not carry."""
+    from bridge.values import check_json as check_value
+
     if not isinstance(data, dict):
         raise TypeError(f"{kind} must be a dict, got {type(data).__name__}")
-    for key, value in data.items():
-        if not isinstance(key, str):
-            raise TypeError(f"{kind}: key {key!r} must be a string")
-        try:
-            json.dumps(value, allow_nan=False)
-        except (TypeError, ValueError) as exc:
-            raise type(exc)(f"{kind}[{key!r}] cannot be stored as JSON: {exc}") from None
+    check_value(kind, data)
 
 
 def flat_info(kind: str, data: dict[str, Any]) -> dict[str, Any]:

@@ -20,3 +20,24 @@ def plan(tmp_path: Path) -> Plan:
     folder = Plan(tmp_path / "plan")
     folder.write("hardpy.toml", 'title = "Test plan"\n')
     return folder
+
+
+# The audit's totals (tests/audit), printed once per session; also under xdist, where
+# each audit test hands its tally to the controller as a user property.
+AUDIT_KINDS = ("tried", "clear", "accepted", "tracebacks", "wrong", "lost")
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    totals = dict.fromkeys(AUDIT_KINDS, 0)
+    found = False
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            for name, value in getattr(report, "user_properties", ()):
+                if name == "audit" and getattr(report, "when", "call") == "call":
+                    found = True
+                    for kind in AUDIT_KINDS:
+                        totals[kind] += value.get(kind, 0)
+    if found:
+        terminalreporter.write_line(
+            "audit: tried {tried}, clear errors {clear}, accepted {accepted}, tracebacks "
+            "{tracebacks}, wrong {wrong}, lost {lost}".format(**totals))

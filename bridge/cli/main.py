@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import sqlite3
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
     from bridge.config import StandConfig
     from bridge.store import Store
 
-COMMAND_MODULES = ["bridge.cli.runs", "bridge.cli.cloud"]
+COMMAND_MODULES = ["bridge.cli.runs", "bridge.cli.cloud", "bridge.cli.store"]
 # HardPy's commands for its operator panel, which stand-bridge does not have.
 PANEL_COMMANDS = ("init", "run", "start", "stop", "status")
 
@@ -54,12 +55,12 @@ def stand_config(args: argparse.Namespace) -> StandConfig:
     return stand
 
 
-def open_store(args: argparse.Namespace) -> Store:
+def open_store(args: argparse.Namespace, *, read_only: bool = False) -> Store:
     """The run store named by --store, else the configuration's; never created here."""
     from bridge.store import Store
 
     path = args.store if args.store is not None else stand_config(args).store_path
-    return Store.open(path, create=False)
+    return Store.open(path, create=False, read_only=read_only)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -78,6 +79,12 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except (BridgeError, OSError, ValueError) as exc:  # a server's text too: never raw
         print(f"{args.command}: error: {shown(exc, lines=True, limit=2000)}", file=sys.stderr)
+        return 1
+    except sqlite3.Error as exc:  # e.g. a damaged page met while reading
+        from bridge.store.db import explain
+
+        print(f"{args.command}: error: {args.store or 'the run store'}: {explain(exc)}",
+              file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"{args.command}: interrupted", file=sys.stderr)

@@ -99,7 +99,7 @@ def list_command(args: argparse.Namespace) -> int:
 
     where = RunFilter(args.part_number, args.serial_number, args.status,
                       parse_since(args.since) if args.since else None, args.limit)
-    with open_store(args) as store:
+    with open_store(args, read_only=True) as store:
         rows = list_runs(store, where)
     if args.json:
         for row in rows:
@@ -122,7 +122,7 @@ def export_command(args: argparse.Namespace) -> int:
     from bridge.cli.main import open_store
     from bridge.store.queries import resolve_run
 
-    with open_store(args) as store:
+    with open_store(args, read_only=True) as store:
         run_id = resolve_run(store, args.run)
         report = store.report(run_id)
     if args.output is None:  # \u escapes: stdout is often a terminal, never steer it

@@ -18,7 +18,7 @@ def show_command(args: argparse.Namespace) -> int:
     from bridge.cli.main import open_store
     from bridge.store.queries import case_rows, resolve_run
 
-    with open_store(args) as store:
+    with open_store(args, read_only=True) as store:
         run_id = resolve_run(store, args.run)
         report = store.report(run_id)
         cases = list(case_rows(store, run_id))

@@ -22,7 +22,7 @@ def run_sync(args: argparse.Namespace) -> int:
 
     if args.tests_dir is not None and args.config is None:  # HardPy's `sc-sync [TESTS_DIR]`
         args.config = args.tests_dir / "hardpy.toml"
-    with open_store(args) as store:
+    with open_store(args, read_only=args.status) as store:
         if args.status:
             return _status(store, as_json=args.json)
         from bridge.cloud.plugin import result_line

@@ -69,8 +69,10 @@ class CloudPlugin:
         run_id = finished_run_id(self.config)
         try:
             self._autosync(run_id)
-        except BridgeError as exc:
-            self._say(f"StandCloud: not uploaded now ({exc}); `bridge sync` will retry")
+        except (BridgeError, OSError, ValueError) as exc:  # e.g. a missing or non-PEM ca_file
+            hint = (f"; check [stand_cloud] ca_file = {str(self.section.ca_file)!r}"
+                    if self.section.ca_file and not isinstance(exc, BridgeError) else "")
+            self._say(f"StandCloud: not uploaded now ({exc}{hint}); `bridge sync` will retry")
 
     def _autosync(self, run_id: str | None) -> None:
         from bridge.cloud.client import open_client

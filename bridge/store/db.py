@@ -12,16 +12,35 @@ from __future__ import annotations
 import os
 import socket
 import sqlite3
+import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from bridge.errors import StoreError
 from bridge.store.schema import LATEST_VERSION, MIGRATIONS
 
 BUSY_TIMEOUT_S = 60.0
+SYNCHRONOUS = "NORMAL"
+MIN_ROOM = 8 * 2**20  # bytes a run may add to the store, checked before it starts
 PAGE_SIZE = 2048
 SQLITE_MAGIC = b"SQLite format 3\x00"
+STORE_TABLES = {"runs", "modules", "cases", "measurements", "instruments", "outbox"}
+DAMAGED_HINT = ("the store is damaged: `bridge store check` says what is still readable, "
+                "`bridge store recover` copies it into a new store")
+
+
+def explain(exc: sqlite3.Error) -> str:
+    """SQLite's complaint, with what to do about it."""
+    text = str(exc)
+    if isinstance(exc, sqlite3.DatabaseError) and ("malformed" in text
+                                                   or "not a database" in text):
+        return f"{text}: {DAMAGED_HINT}"
+    if "disk is full" in text:
+        return f"{text}: free space on the disk (or raise the file size limit), then retry"
+    if "readonly" in text:
+        return f"{text}: the store file or its folder is not writable"
+    return text
 
 
 class Store:
@@ -30,43 +49,96 @@ class Store:
     def __init__(self, conn: sqlite3.Connection, path: Path):
         self.conn = conn
         self.path = path
+        self.version = 0
 
     @classmethod
-    def open(cls, path: Path | str, *, create: bool = True) -> Store:
-        """Open (and create or upgrade) the store at ``path``; refuse anything else."""
+    def open(cls, path: Path | str, *, create: bool = True, read_only: bool = False) -> Store:
+        """Open (and create or upgrade) the store at ``path``; refuse anything else.
+
+        ``read_only``: for readers (``bridge runs``, ``show``, ``export``): nothing is
+        written, not even the WAL switch or the settling of dead runs, and a store
+        file without write permission can still be read.
+        """
         path = Path(path)
-        _check_file(path, create=create)
+        _check_file(path, create=create and not read_only, writable=not read_only)
+        if read_only:
+            store = cls._read_only(path)
+            if store.version == LATEST_VERSION or not os.access(path, os.W_OK):
+                return store  # an older store that cannot be upgraded is read as it is
+            store.close()  # ours and older: upgrade it, as any writer would
+        store = cls._connect(path, path)
         try:
-            conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None,
-                                   check_same_thread=False)
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot open the run store: {exc}", path=path) from exc
-        store = cls(conn, path)
-        try:
+            store._identify(create=create)
             store._prepare()
-        except sqlite3.DatabaseError as exc:
-            conn.close()
-            raise StoreError(f"not a usable run store: {exc}", path=path) from exc
         except BaseException:
-            conn.close()
+            store.close()
             raise
         return store
 
-    def _prepare(self) -> None:
-        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+    @classmethod
+    def _read_only(cls, path: Path) -> Store:
+        """A reader's connection. WAL needs its -shm file: where this user cannot create
+        it (another user's store, a read-only folder), the file is read as immutable,
+        i.e. as it is on disk, without the latest writer's uncheckpointed commits."""
+        for query in ("mode=ro", "immutable=1"):
+            store = cls._connect(path, f"{path.resolve().as_uri()}?{query}")
+            try:
+                store.version = store._identify(reading=True)
+                return store
+            except StoreError as exc:
+                store.close()
+                cause = str(exc.__cause__ or "")
+                if query == "immutable=1" or not ("readonly" in cause or "unable to open" in cause):
+                    raise
+        raise AssertionError("unreachable")
+
+    @classmethod
+    def _connect(cls, path: Path, target: Path | str) -> Store:
+        try:
+            conn = sqlite3.connect(target, timeout=BUSY_TIMEOUT_S, isolation_level=None,
+                                   check_same_thread=False, uri=isinstance(target, str))
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the run store: {explain(exc)}", path=path) from exc
+        return cls(conn, path)
+
+    def _identify(self, *, reading: bool = False, create: bool = True) -> int:
+        """The schema version, after making sure this is a run store (or a new file):
+        another application's database is refused before anything touches it."""
+        try:
+            version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+            tables = {row[0] for row in self.conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"not a usable run store: {explain(exc)}", path=self.path) from exc
         if version > LATEST_VERSION:
             raise StoreError(
                 f"written by a newer stand-bridge (schema {version}, this one knows "
                 f"up to {LATEST_VERSION}); upgrade stand-bridge to read it",
                 path=self.path,
             )
+        if (version == 0 and tables) or (version > 0 and not tables >= STORE_TABLES):
+            raise StoreError("is an SQLite database but not a stand-bridge run store; "
+                             "refusing to touch it", path=self.path)
+        if version == 0 and (reading or not create):
+            raise StoreError("is empty, not a run store (no run has been recorded in it)",
+                             path=self.path)
+        return version
+
+    def _prepare(self) -> None:
+        try:
+            self._prepare_schema()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"not a usable run store: {explain(exc)}", path=self.path) from exc
+
+    def _prepare_schema(self) -> None:
+        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
         if version == 0:
             # Small pages: each case commit appends whole pages to the WAL, and a
             # case's rows fill a fraction of one; 2 KiB measured ~25% cheaper than 4 KiB.
             self.conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
         self.conn.execute("PRAGMA journal_mode = WAL")
-        self.conn.execute("PRAGMA synchronous = NORMAL")
-        # Checkpoints (the only fsyncs under WAL + NORMAL) every ~8 MB, not every 2 MB.
+        self.conn.execute(f"PRAGMA synchronous = {SYNCHRONOUS}")
+        # Checkpoints every ~8 MB, not every 2 MB.
         self.conn.execute("PRAGMA wal_autocheckpoint = 4000")
         # Foreign keys off while migrating: rebuilding a table must not cascade deletes
         # (SQLite's own procedure); each migration checks them before it commits.
@@ -103,24 +175,62 @@ class Store:
                     "WHERE id = ? AND status = 'run'",
                     [(run_id,) for run_id in dead],
                 )
+                # StandCloud learns of it too: reported as stopped, with its cases.
+                self.conn.executemany(
+                    "INSERT OR IGNORE INTO outbox (run_id, state, queued_at) VALUES "
+                    "(?, 'pending', ?)", [(run_id, time.time()) for run_id in dead])
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction: all of it lands, or none of it."""
+        """One write transaction: all of it lands, or none of it.
+
+        An SQLite failure (disk full, damaged page) becomes a StoreError saying so;
+        any other error is re-raised as it is. Rolling back only an open transaction
+        keeps the first error from being hidden by a second one (SQLite may already
+        have rolled back itself, e.g. on SQLITE_FULL).
+        """
         try:
             self.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            raise StoreError(f"cannot write: {exc}", path=self.path) from exc
+        except sqlite3.Error as exc:
+            raise self._failed(exc) from exc
         try:
             yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        try:
             self.conn.execute("COMMIT")
-        except sqlite3.OperationalError as exc:
-            self.conn.execute("ROLLBACK")
-            raise StoreError(f"cannot write: {exc}", path=self.path) from exc
+        except BaseException as exc:
+            if self.conn.in_transaction:
+                with suppress(sqlite3.Error):  # the first error is the one to report
+                    self.conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise self._failed(exc) from exc
+            raise
+
+    def _failed(self, exc: sqlite3.Error) -> StoreError:
+        return StoreError(f"cannot write: {explain(exc)}", path=self.path)
+
+    def check_room(self) -> None:
+        """Refuse to start a run the disk (or ``ulimit -f``) cannot take: better no
+        run than one that stops halfway for want of space."""
+        import shutil
+
+        free = shutil.disk_usage(self.path.parent).free
+        if free < MIN_ROOM:
+            raise StoreError(f"the disk holds only {free // 2**20} MB free; a run needs "
+                             f"{MIN_ROOM // 2**20} MB: free space, then run again",
+                             path=self.path)
+        try:
+            import resource
+        except ImportError:  # Windows: no file size limit
+            return
+        limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+        if limit == resource.RLIM_INFINITY:
+            return
+        largest = max((Path(f"{self.path}{suffix}").stat().st_size
+                       for suffix in ("", "-wal") if Path(f"{self.path}{suffix}").exists()),
+                      default=0)
+        if limit - largest < MIN_ROOM:
+            raise StoreError(f"the file size limit (ulimit -f, {limit} bytes) leaves less "
+                             f"than {MIN_ROOM // 2**20} MB for the store to grow",
+                             path=self.path)
 
     def report(self, run_id: str) -> dict:
         """The run as StandCloud's report (runstore v1 JSON)."""
@@ -138,7 +248,7 @@ class Store:
         self.close()
 
 
-def _check_file(path: Path, *, create: bool) -> None:
+def _check_file(path: Path, *, create: bool, writable: bool = True) -> None:
     """Refuse a file that is not SQLite, or a folder we cannot write, untouched."""
     if path.exists():
         if path.is_dir():
@@ -147,7 +257,7 @@ def _check_file(path: Path, *, create: bool) -> None:
             head = handle.read(len(SQLITE_MAGIC))
         if head and head != SQLITE_MAGIC:
             raise StoreError("is not an SQLite file; refusing to touch it", path=path)
-        if not os.access(path, os.W_OK):
+        if writable and not os.access(path, os.W_OK):
             raise StoreError("the run store file is not writable", path=path)
         return
     if not create:
