@@ -376,7 +376,7 @@ class BridgePlugin:
             return (yield)
         except (KeyboardInterrupt, pytest.exit.Exception) as exc:
             # Ctrl-C, SIGTERM or pytest.exit() inside the case: it did not pass.
-            self._outcome = {"status": "stopped", "message": _message_of(exc)}
+            self._outcome.update(status="stopped", message=_message_of(exc))
             raise
         finally:
             item.__dict__.pop("runtest", None)
