@@ -104,10 +104,14 @@ class Store:
     def _identify(self, *, reading: bool = False, create: bool = True) -> int:
         """The schema version, after making sure this is a run store (or a new file):
         another application's database is refused before anything touches it."""
-        try:
-            version = self.conn.execute("PRAGMA user_version").fetchone()[0]
-            tables = {row[0] for row in self.conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        try:  # one read transaction: a writer creating the schema is seen whole or not at all
+            self.conn.execute("BEGIN")
+            try:
+                version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+                tables = {row[0] for row in self.conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table'")}
+            finally:
+                self.conn.execute("COMMIT")
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"not a usable run store: {explain(exc)}", path=self.path) from exc
         if version > LATEST_VERSION:
