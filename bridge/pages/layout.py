@@ -17,7 +17,8 @@ h1{font-size:20px;margin:4px 0 10px}h2{font-size:16px;margin:18px 0 6px;
 border-bottom:1px solid #ccc}h3{font-size:14px;margin:12px 0 4px}
 .banner{padding:10px 14px;border-radius:4px;color:#fff;font-size:22px;font-weight:600}
 .banner.pass{background:#2e7d32}.banner.fail{background:#c62828}
-.banner.other{background:#6d4c41}.banner small{font-size:13px;font-weight:400;margin-left:12px}
+.banner.other{background:#6d4c41}
+.banner small{color:#fff;font-size:13px;font-weight:400;margin-left:12px}
 table{border-collapse:collapse;width:100%;margin:4px 0}
 th,td{border-bottom:1px solid #e4e4e4;padding:3px 6px;text-align:left;vertical-align:top}
 th{background:#f4f4f4;font-weight:600}td.num{text-align:right;font-variant-numeric:tabular-nums}

@@ -32,8 +32,8 @@ def _yield_section(runs: list[data.RunRow]) -> str:
         trend = svg.line_chart(
             [("first pass", xs, [100 * (v.first_pass or 0) for _, v in days]),
              ("final", xs, [100 * (v.final or 0) for _, v in days])],
-            title=f"Yield per day ({days[0][0]} … {days[-1][0]})", x_label="day",
-            y_label="yield, %")
+            title="Yield per day (units by the day of their first run)", x_label="day",
+            y_label="yield, %", x_names=[day[5:] for day, _ in days])
     spread = ", ".join(f"{n} run{'s' if n > 1 else ''}: {units} units"
                        for n, units in sorted(y.runs_per_unit.items()))
     retested = "".join(f"<tr><td>{escape(s)}</td><td class='num'>{n}</td></tr>"
@@ -50,8 +50,11 @@ def _yield_section(runs: list[data.RunRow]) -> str:
 
 
 def _measurement(s: data.Series) -> str:
-    summary = stats.summarize(s.count, s.total, s.squares, s.moving_sum, s.moving_count)
-    cpk = stats.capability(summary.mean, summary.sigma_within, s.lower, s.upper)
+    """Ppk over every run in scope (long-term performance); Cpk over the latest runs
+    (short-term capability now: their mean and their moving-range sigma)."""
+    summary = stats.summarize(s.count, s.total, s.squares, 0.0, 0)
+    recent = stats.summary_of(s.recent)
+    cpk = stats.capability(recent.mean, recent.sigma_within, s.lower, s.upper)
     ppk = stats.capability(summary.mean, summary.sigma_overall, s.lower, s.upper)
     unit = f", {s.unit}" if s.unit else ""
     hist = svg.histogram(s.edges, s.counts, title=f"{s.name}: distribution",
@@ -73,11 +76,11 @@ def _measurement(s: data.Series) -> str:
 
     return (
         f"<h3>{escape(s.name)}</h3><table><tr><th>n</th><th>mean</th>"
-        "<th>&sigma; overall</th><th>&sigma; within</th><th>LSL</th><th>USL</th><th>Cpk</th>"
-        "<th>Ppk</th><th>failed</th></tr>"
+        "<th>&sigma; overall</th><th>&sigma; within, latest</th><th>LSL</th><th>USL</th>"
+        f"<th>Cpk, latest {len(s.recent)}</th><th>Ppk, all</th><th>failed</th></tr>"
         f"<tr><td class='num'>{s.count}</td><td class='num'>{fmt(summary.mean)}</td>"
         f"<td class='num'>{fmt(summary.sigma_overall)}</td>"
-        f"<td class='num'>{fmt(summary.sigma_within)}</td><td class='num'>{fmt(s.lower)}</td>"
+        f"<td class='num'>{fmt(recent.sigma_within)}</td><td class='num'>{fmt(s.lower)}</td>"
         f"<td class='num'>{fmt(s.upper)}</td><td class='num'>{fmt(cpk)}</td>"
         f"<td class='num'>{fmt(ppk)}</td><td class='num'>{s.fails}</td></tr></table>"
         f"<div class='charts'>{hist}{run}</div>{verdict}"
@@ -85,8 +88,7 @@ def _measurement(s: data.Series) -> str:
 
 
 def render_production(scope: data.Scope, runs: list[data.RunRow],
-                      failing_cases: list[tuple[str, int]], series: dict[str, data.Series],
-                      durations: list[data.CaseTime]) -> str:
+                      cases: list[data.CaseStats], series: dict[str, data.Series]) -> str:
     scope_text = " · ".join(part for part in (
         f"part number {scope.part_number}",
         f"since {when(scope.since)}" if scope.since else "",
@@ -99,6 +101,7 @@ def render_production(scope: data.Scope, runs: list[data.RunRow],
                     "</div>")
     parts = [head, _yield_section(runs), "<h2>Pareto of failures</h2>"]
     failing_m = data.failing_measurements(series.values())
+    failing_cases, durations = data.failing_cases(cases), data.slowest_cases(cases)
     parts.append(svg.bars(failing_cases, title="Failing cases (final attempt)", cumulative=True)
                  if failing_cases else "<p class='muted'>No case failed.</p>")
     parts.append(svg.bars(failing_m, title="Failing measurements", cumulative=True)
@@ -110,7 +113,8 @@ def render_production(scope: data.Scope, runs: list[data.RunRow],
         rows = "".join(f"<tr><td>{text(d.name)}</td><td class='num'>{d.count}</td>"
                        f"<td class='num'>{duration(d.mean)}</td>"
                        f"<td class='num'>{duration(d.longest)}</td></tr>" for d in durations)
-        parts.append("<table><tr><th>case</th><th>runs</th><th>mean</th><th>longest</th></tr>"
+        parts.append("<table><tr><th>case</th><th>attempts</th><th>mean</th><th>longest</th>"
+                     "</tr>"
                      f"{rows}</table>")
     parts.append("<h2>Measurements: capability and drift</h2>")
     parts.extend(_measurement(s) for s in series.values() if s.count)
@@ -118,8 +122,9 @@ def render_production(scope: data.Scope, runs: list[data.RunRow],
 
 
 def production_page(conn: sqlite3.Connection, scope: data.Scope) -> str:
+    # sorts of millions of rows stay in memory instead of spilling to temp files
+    conn.execute("PRAGMA temp_store = MEMORY")
     runs = data.runs(conn, scope)
     series = data.recent_values(conn, scope)
     data.fill_distributions(conn, scope, series)
-    return render_production(scope, runs, data.failing_cases(conn, scope), series,
-                             data.case_durations(conn, scope))
+    return render_production(scope, runs, data.case_stats(conn, scope), series)

@@ -2,9 +2,11 @@
 
 A store of 100,000 runs holds millions of measurements; Python only ever sees
 aggregates: per measurement name and histogram bin one row of running sums (count,
-Σx, Σx², moving ranges), computed in one scan. Bins are fixed before that scan from
-the limits (or, without limits, from the latest runs), so one pass suffices.
-Only the final attempt of a case counts; runs still running are left out.
+sum of x and of x squared, fails), computed in one scan with one sort, as cheap as
+a bare GROUP BY. Bins are fixed before that scan from the limits (or, without limits,
+from the latest runs). What needs the time order (moving ranges, the run chart,
+hence Cpk and the drift rules) is computed on the latest runs only, which an index
+gives cheaply. Only the final attempt of a case counts; running runs are left out.
 """
 
 from __future__ import annotations
@@ -53,32 +55,37 @@ def runs(conn: sqlite3.Connection, scope: Scope) -> list[RunRow]:
     where, params = scope.where()
     return [RunRow(*row) for row in conn.execute(
         f"SELECT id, dut_serial_number, stand_name, status, start_time FROM runs r "
-        f"WHERE {where} ORDER BY start_time, rowid", params)]
-
-
-def failing_cases(conn: sqlite3.Connection, scope: Scope, top: int = 15) -> list[tuple[str, int]]:
-    where, params = scope.where()
-    return list(conn.execute(
-        f"SELECT MAX(c.name), COUNT(*) FROM runs r JOIN cases c ON c.run_id = r.id "
-        f"WHERE {where} AND c.status IN ('failed', 'error') AND {FINAL} "
-        f"GROUP BY c.module_id, c.case_id ORDER BY 2 DESC, 1 LIMIT ?", [*params, top]))
+        f"WHERE {where} ORDER BY start_time", params)]
 
 
 @dataclass
-class CaseTime:
+class CaseStats:
     name: str
-    count: int
-    mean: float
-    longest: float
+    count: int          # attempts, each of which took time
+    mean: float | None  # seconds
+    longest: float | None
+    failed: int         # runs whose final attempt of this case failed
 
 
-def case_durations(conn: sqlite3.Connection, scope: Scope, top: int = 15) -> list[CaseTime]:
+def case_stats(conn: sqlite3.Connection, scope: Scope) -> list[CaseStats]:
+    """Per case, in one pass: durations of every attempt and final failures."""
     where, params = scope.where()
-    return [CaseTime(*row) for row in conn.execute(
+    return [CaseStats(*row) for row in conn.execute(
         f"SELECT MAX(c.name), COUNT(*), AVG(c.stop_time - c.start_time),"
-        f" MAX(c.stop_time - c.start_time) FROM runs r JOIN cases c ON c.run_id = r.id "
-        f"WHERE {where} AND c.stop_time IS NOT NULL AND {FINAL} "
-        f"GROUP BY c.module_id, c.case_id ORDER BY 3 DESC LIMIT ?", [*params, top])]
+        f" MAX(c.stop_time - c.start_time),"
+        f" SUM(CASE WHEN c.status IN ('failed', 'error') AND {FINAL} THEN 1 ELSE 0 END) "
+        f"FROM runs r JOIN cases c ON c.run_id = r.id WHERE {where} "
+        f"GROUP BY c.module_id, c.case_id", params)]
+
+
+def failing_cases(cases: Iterable[CaseStats], top: int = 15) -> list[tuple[str, int]]:
+    ranked = sorted(((c.name, c.failed) for c in cases if c.failed), key=lambda x: (-x[1], x[0]))
+    return ranked[:top]
+
+
+def slowest_cases(cases: Iterable[CaseStats], top: int = 15) -> list[CaseStats]:
+    timed = [c for c in cases if c.mean is not None]
+    return sorted(timed, key=lambda c: -(c.mean or 0))[:top]
 
 
 @dataclass
@@ -98,8 +105,6 @@ class Series:
     low: float = float("inf")
     high: float = float("-inf")
     fails: int = 0
-    moving_sum: float = 0.0
-    moving_count: int = 0
 
 
 def recent_values(conn: sqlite3.Connection, scope: Scope) -> dict[str, Series]:
@@ -144,17 +149,14 @@ def fill_distributions(conn: sqlite3.Connection, scope: Scope, series: dict[str,
     where, params = scope.where()
     values = ", ".join("(?, ?, ?)" for _ in series)
     rows = conn.execute(
-        f"WITH bins(name, low, width) AS (VALUES {values}), "
-        f"v AS (SELECT m.name, m.value, m.result, "
-        f"  LAG(m.value) OVER (PARTITION BY m.name ORDER BY r.start_time, c.position,"
-        f"  m.position) AS prev "
-        f"  FROM runs r JOIN cases c ON c.run_id = r.id JOIN measurements m "
-        f"  ON m.case_row = c.id WHERE {where} AND {NUMERIC} AND {FINAL}) "
-        f"SELECT v.name, MIN(MAX(CAST((v.value - b.low) / b.width AS INTEGER), 0), {BINS - 1}),"
-        f" COUNT(*), SUM(v.value), SUM(v.value * v.value), MIN(v.value), MAX(v.value),"
-        f" SUM(v.result = 0), SUM(ABS(v.value - v.prev)), COUNT(v.prev) "
-        f"FROM v JOIN bins b ON b.name = v.name GROUP BY 1, 2", [*bins, *params])
-    for name, index, count, total, squares, low, high, fails, moving, moved in rows:
+        f"WITH bins(name, low, width) AS (VALUES {values}) "
+        f"SELECT m.name, MIN(MAX(CAST((m.value - b.low) / b.width AS INTEGER), 0), {BINS - 1}),"
+        f" COUNT(*), SUM(m.value), SUM(m.value * m.value), MIN(m.value), MAX(m.value),"
+        f" SUM(m.result = 0) "
+        f"FROM runs r JOIN cases c ON c.run_id = r.id JOIN measurements m ON m.case_row = c.id"
+        f" JOIN bins b ON b.name = m.name WHERE {where} AND {NUMERIC} AND {FINAL} "
+        f"GROUP BY 1, 2", [*bins, *params])
+    for name, index, count, total, squares, low, high, fails in rows:
         s = series[name]
         s.counts[index] += count
         s.count += count
@@ -162,8 +164,6 @@ def fill_distributions(conn: sqlite3.Connection, scope: Scope, series: dict[str,
         s.squares += squares
         s.low, s.high = min(s.low, low), max(s.high, high)
         s.fails += fails or 0
-        s.moving_sum += moving or 0.0
-        s.moving_count += moved
 
 
 def failing_measurements(series: Iterable[Series], top: int = 15) -> list[tuple[str, int]]:

@@ -45,6 +45,8 @@ def number(value: float) -> str:
     """A tick or statistic as a person writes it: 4 significant digits."""
     if value == 0:
         return "0"
+    if value == int(value) and abs(value) < 1e7:
+        return str(int(value))
     if abs(value) >= 1e5 or abs(value) < 1e-3:
         return f"{value:.3g}"
     return f"{value:.4g}"
@@ -73,8 +75,9 @@ class Frame:
     """The plot area of one chart: axes, grid, labels; shapes are added to it."""
 
     def __init__(self, x: Axis, y: Axis, title: str, x_label: str, y_label: str,
-                 kind: str, height: int = HEIGHT):
+                 kind: str, height: int = HEIGHT, x_names: Sequence[str] = ()):
         self.x, self.y, self.height, self.kind = x, y, height, kind
+        self.x_names = list(x_names)  # category names for x = 1, 2, …
         self.parts: list[str] = []
         self.title, self.x_label, self.y_label = title, x_label, y_label
 
@@ -105,13 +108,19 @@ class Frame:
             grid.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y}" y2="{y}" '
                         f'class="grid"/><text x="{LEFT - 4}" y="{y + 4}" '
                         f'text-anchor="end">{number(t)}</text>')
-        for t in self.x.ticks:
+        ticks = self.x.ticks
+        if self.x_names:
+            every = max(1, len(self.x_names) // 6)
+            ticks = list(range(1, len(self.x_names) + 1, every))
+        for t in ticks:
             x = self.x(t)
+            name = self.x_names[int(t) - 1] if self.x_names else number(t)
             grid.append(f'<line x1="{x}" x2="{x}" y1="{bottom}" y2="{bottom + 4}" '
                         f'stroke="#555"/><text x="{x}" y="{bottom + 16}" '
-                        f'text-anchor="middle">{number(t)}</text>')
+                        f'text-anchor="middle">{escape(name)}</text>')
         return (
             f'<svg class="chart" data-kind="{self.kind}" viewBox="0 0 {WIDTH} {h}" '
+            f'width="{WIDTH}" height="{h}" '
             f'role="img" aria-label="{escape(self.title)}">'
             f'<text x="{WIDTH / 2}" y="16" text-anchor="middle" class="title">'
             f'{escape(self.title)}</text>{"".join(grid)}'
@@ -132,13 +141,18 @@ def _bounds(values: Sequence[float], extra: Sequence[float | None] = ()) -> tupl
 
 def line_chart(series: Sequence[tuple[str | None, Sequence[float], Sequence[float]]], *,
                title: str = "", x_label: str = "", y_label: str = "",
-               log_x: bool = False, log_y: bool = False) -> str:
-    """Curves (name, xs, ys) on shared axes; a legend when there is more than one."""
+               log_x: bool = False, log_y: bool = False, x_names: Sequence[str] = ()) -> str:
+    """Curves (name, xs, ys) on shared axes; a legend when there is more than one.
+
+    ``x_names``: x is a category (1, 2, …), labelled with these names."""
     xs = [x for _, sx, _ in series for x in sx if not log_x or x > 0]
     ys = [y for _, _, sy in series for y in sy if not log_y or y > 0]
     x = Axis(*_bounds(xs), LEFT, WIDTH - RIGHT, log_x)
     y = Axis(*_bounds(ys), HEIGHT - BOTTOM, TOP, log_y)
-    frame = Frame(x, y, title, x_label, y_label, "line")
+    if x_names:
+        x = Axis(1, max(len(x_names), 2), LEFT + 30, WIDTH - RIGHT - 30)
+        x.low, x.high = 1, max(len(x_names), 2)
+    frame = Frame(x, y, title, x_label, y_label, "line", x_names=x_names)
     for index, (name, sx, sy) in enumerate(series):
         colour = COLOURS[index % len(COLOURS)]
         points = " ".join(f"{x(a):g},{y(b):g}" for a, b in zip(sx, sy, strict=False)
@@ -208,7 +222,8 @@ def bars(items: Sequence[tuple[str, float]], *, title: str, unit: str = "",
                      f'width="{max(width, 1):.1f}" height="{row - 6}" fill="#d62728"/>'
                      f'<text x="{label_width + width + 4:.1f}" y="{y + 14}">'
                      f'{number(value)}{escape(unit)}{share}</text>')
-    return (f'<svg class="chart" data-kind="bars" viewBox="0 0 {WIDTH} {height}" role="img" '
+    return (f'<svg class="chart" data-kind="bars" viewBox="0 0 {WIDTH} {height}" '
+            f'width="{WIDTH}" height="{height}" role="img" '
             f'aria-label="{escape(title)}">'
             f'<text x="{WIDTH / 2}" y="16" text-anchor="middle" class="title">{escape(title)}'
             f'</text>{"".join(parts)}</svg>')

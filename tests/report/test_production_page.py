@@ -68,7 +68,23 @@ def test_the_drifting_rail_and_the_current_outliers_are_flagged(seen):
     assert "one point beyond 3 sigma" not in rail
     # the 131 mA failures stand far outside the current's control limits
     assert "one point beyond 3 sigma: 5 point(s)" in current
-    assert "<th>Cpk</th>" in rail
+    assert "<th>Cpk, latest 44</th><th>Ppk, all</th>" in rail
+
+
+def test_ppk_on_the_page_is_the_textbook_figure_of_the_stored_values(production, seen):
+    import sqlite3
+    import statistics
+
+    conn = sqlite3.connect(production / "runs.db")
+    values = [v for (v,) in conn.execute(
+        "SELECT value FROM measurement_rows WHERE name = 'rail 5V'")]
+    conn.close()
+    mean, sigma = statistics.mean(values), statistics.stdev(values)
+    ppk = min(5.1 - mean, mean - 4.9) / (3 * sigma)
+    _, view = seen
+    row = view.dom.split("<h3>rail 5V</h3>")[1].split("</table>")[0]
+    cells = re.findall(r'<td class="num">([^<]*)</td>', row)
+    assert cells[0] == "44" and float(cells[7]) == pytest.approx(ppk, rel=1e-3)
 
 
 def test_filters_narrow_the_scope(production, tmp_path):
