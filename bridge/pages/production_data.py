@@ -6,7 +6,9 @@ sum of x and of x squared, fails), computed in one scan with one sort, as cheap 
 a bare GROUP BY. Bins are fixed before that scan from the limits (or, without limits,
 from the latest runs). What needs the time order (moving ranges, the run chart,
 hence Cpk and the drift rules) is computed on the latest runs only, which an index
-gives cheaply. Only the final attempt of a case counts; running runs are left out.
+gives cheaply; so the measurements shown are those of the latest runs (one dropped
+from the plan long ago is not). Only the final attempt of a case counts; runs still
+running are left out.
 """
 
 from __future__ import annotations
