@@ -155,9 +155,11 @@ def fill_distributions(conn: sqlite3.Connection, scope: Scope, series: dict[str,
         f"SELECT m.name, MIN(MAX(CAST((m.value - b.low) / b.width AS INTEGER), 0), {BINS - 1}),"
         f" COUNT(*), SUM(m.value), SUM(m.value * m.value), MIN(m.value), MAX(m.value),"
         f" SUM(m.result = 0) "
-        f"FROM runs r JOIN cases c ON c.run_id = r.id JOIN measurements m ON m.case_row = c.id"
-        f" JOIN bins b ON b.name = m.name WHERE {where} AND {NUMERIC} AND {FINAL} "
-        f"GROUP BY 1, 2", [*bins, *params])
+        # CROSS JOIN fixes the order: runs outermost, the 20-row bins innermost; left
+        # to itself the planner put bins outside and scanned everything once per name.
+        f"FROM runs r CROSS JOIN cases c ON c.run_id = r.id CROSS JOIN measurements m"
+        f" ON m.case_row = c.id CROSS JOIN bins b ON b.name = m.name"
+        f" WHERE {where} AND {NUMERIC} AND {FINAL} GROUP BY 1, 2", [*bins, *params])
     for name, index, count, total, squares, low, high, fails in rows:
         s = series[name]
         s.counts[index] += count
