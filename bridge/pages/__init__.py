@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from bridge.pages.run_page import render_run
 
 __all__ = ["render_run", "run_page"]
 
 
-def run_page(conn, run_id: str) -> str:  # type: ignore[no-untyped-def]
-    """The page of one stored run (``conn``: an open run-store connection)."""
+def run_page(conn: sqlite3.Connection, run_id: str) -> str:
+    """The page of one stored run, with case durations unrounded from the store."""
     from bridge.pages.reads import case_times
     from bridge.report import build_report
 
