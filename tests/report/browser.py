@@ -50,10 +50,13 @@ class Seen:
     requests: list[str]
 
 
-def open_page(page: Path, workdir: Path) -> Seen:
+def open_page(page: Path, workdir: Path, script: str = "") -> Seen:
+    """``script``: more probing, run before the chart probe."""
     workdir.mkdir(parents=True, exist_ok=True)
     probed = workdir / "probed.html"
-    probed.write_text(page.read_text(encoding="utf-8").replace("</body>", PROBE + "</body>"),
+    extra = f"<script>{script}</script>" if script else ""
+    probed.write_text(page.read_text(encoding="utf-8").replace("</body>",
+                                                                extra + PROBE + "</body>"),
                       encoding="utf-8")
     net_log = workdir / "net.json"
     result = subprocess.run(

@@ -68,6 +68,17 @@ def test_the_page_prints_on_a4_with_every_case(rich_run, tmp_path):
     assert boxes and all(round(float(w)) == 595 and round(float(h)) == 842 for w, h in boxes)
 
 
+def test_folded_artifacts_open_before_printing(rich_run, tmp_path):
+    page = write_page(rich_run, "last")
+    seen = open_page(page, tmp_path / "browser", script=(
+        "addEventListener('load', () => { const all = [...document.querySelectorAll("
+        "'details')]; document.body.dataset.closed = all.filter(d => !d.open).length;"
+        " dispatchEvent(new Event('beforeprint')); document.body.dataset.after ="
+        " all.filter(d => !d.open).length; });"))
+    assert re.search(r'data-closed="[1-9]\d*"', seen.dom)  # folded on screen
+    assert 'data-after="0"' in seen.dom  # all open on paper
+
+
 def test_unknown_run_and_conflicting_options_are_one_clear_error(rich_run):
     missing = rich_run.bridge("report", "no-such-run")
     assert missing.returncode == 1 and "no run 'no-such-run'" in missing.stderr
