@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from browser import assert_seen_cleanly, open_page
+from report_browser import assert_seen_cleanly, open_page
 
 BAD = """<!doctype html><html><body>
 <img src="http://127.0.0.1:9/logo.png">

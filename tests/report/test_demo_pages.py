@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from browser import assert_seen_cleanly, open_page
+from report_browser import assert_seen_cleanly, open_page
 
 DEMO = Path(__file__).resolve().parents[2] / "hil" / "demo.py"
 

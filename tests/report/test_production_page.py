@@ -8,8 +8,8 @@ import sys
 import time
 
 import pytest
-from browser import assert_seen_cleanly, open_page
 from production_store import DAY, PART, make_store
+from report_browser import assert_seen_cleanly, open_page
 
 
 @pytest.fixture(scope="module")

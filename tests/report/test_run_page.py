@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from browser import assert_seen_cleanly, open_page
-from conftest import write_page
+from report_browser import assert_seen_cleanly, open_page
+from report_support import write_page
 
 
 def test_run_page_shows_banner_people_instruments_and_every_case(rich_run, tmp_path):
@@ -54,7 +54,7 @@ def test_a_failed_assertion_is_shown_as_text(rich_run, tmp_path):
 def test_the_page_prints_on_a4_with_every_case(rich_run, tmp_path):
     import subprocess
 
-    from browser import flags
+    from report_browser import flags
 
     page = write_page(rich_run, "last")
     pdf = tmp_path / "run.pdf"

@@ -7,8 +7,8 @@ import time
 
 import httpx
 import pytest
-from browser import assert_seen_cleanly, open_page
 from production_store import DAY, PART, make_store
+from report_browser import assert_seen_cleanly, open_page
 
 from bridge.cloud.sim import SimConfig, SimServer
 from bridge.report import build_report
