@@ -4,7 +4,8 @@
 2. the reference plan in this folder on the simulated instruments (``--stand sim``),
    with ``autosync`` uploading the run when it ends (API-key mode);
 3. the stored run (``bridge show last``) and what StandCloud now holds
-   (``bridge cloud runs``).
+   (``bridge cloud runs``);
+4. the run page and the production page as HTML files (``bridge report``).
 
 The configuration used is ``hil/hardpy.toml`` plus a ``[stand_cloud]`` section,
 written to ``.bridge/demo/hardpy.toml`` (or ``$BRIDGE_DEMO_DIR``); the store lands
@@ -52,7 +53,12 @@ def main() -> int:
         shown = subprocess.run([*bridge, "show", "last"], env=env, check=False)
         step("what StandCloud holds: bridge cloud runs")
         cloud = subprocess.run([*bridge, "cloud", "runs"], env=env, check=False)
-    return plan.returncode or shown.returncode or cloud.returncode
+    step("the pages: bridge report last; bridge report --part-number SB-100")
+    pages = [subprocess.run([*bridge, "report", *args, "-o", str(DEMO / name)], check=False)
+             for args, name in ((["last"], "run-report.html"),
+                                (["--part-number", "SB-100"], "production-SB-100.html"))]
+    return (plan.returncode or shown.returncode or cloud.returncode
+            or pages[0].returncode or pages[1].returncode)
 
 
 if __name__ == "__main__":

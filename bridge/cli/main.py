@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from bridge.config import StandConfig
     from bridge.store import Store
 
-COMMAND_MODULES = ["bridge.cli.runs", "bridge.cli.cloud", "bridge.cli.store"]
+COMMAND_MODULES = ["bridge.cli.runs", "bridge.cli.cloud", "bridge.cli.store", "bridge.cli.report"]
 # HardPy's commands for its operator panel, which stand-bridge does not have.
 PANEL_COMMANDS = ("init", "run", "start", "stop", "status")
 

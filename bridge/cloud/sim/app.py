@@ -21,6 +21,7 @@ from starlette.routing import Route
 from bridge.cloud.sim.browser import SignInPages
 from bridge.cloud.sim.db import SimDB
 from bridge.cloud.sim.oauth import FormSnapshot, SimAuthServer
+from bridge.cloud.sim.pages import report_routes
 from bridge.report_schema import OptInt, OptStr, RunReport
 
 
@@ -136,6 +137,7 @@ class SimApp:
                 Route(f"{integration}/tested_dut", self.tested_duts),
             ]
         )
+        self.app.router.routes.extend(report_routes(db))  # the HTML pages (issue 12)
 
     # -- OAuth ----------------------------------------------------------------------
     async def _snapshot(self, request: Request) -> FormSnapshot:

@@ -1,0 +1,18 @@
+"""A stored run with every kind of content a run page shows, made once per module."""
+
+from __future__ import annotations
+
+import pytest
+from plan_support import Plan
+from report_support import RICH_PLAN
+
+
+@pytest.fixture(scope="module")
+def rich_run(tmp_path_factory: pytest.TempPathFactory) -> Plan:
+    """A failed run: passing and failing measurements, two charts, a retried case."""
+    plan = Plan(tmp_path_factory.mktemp("rich") / "plan")
+    plan.write("hardpy.toml", 'title = "Board acceptance"\n')
+    plan.write("test_board.py", RICH_PLAN)
+    result = plan.pytest()
+    assert "1 failed" in result.stdout, result.stdout + result.stderr
+    return plan

@@ -1,0 +1,87 @@
+"""`bridge report RUN`: one run as a self-contained page, checked in headless Chromium."""
+
+from __future__ import annotations
+
+import re
+
+from report_browser import assert_seen_cleanly, open_page
+from report_support import write_page
+
+
+def test_run_page_shows_banner_people_instruments_and_every_case(rich_run, tmp_path):
+    page = write_page(rich_run, "last")
+    seen = open_page(page, tmp_path / "browser")
+    assert_seen_cleanly(seen, page)
+    assert re.search(r"class=\"banner fail\"[^>]*>FAIL", seen.dom)
+    for fact in ("SN-0042", "PB-7", "Stand A", "Ada Operator", "LOT-77", "PSU-3000", "P9",
+                 "fw 2.1"):
+        assert fact in seen.dom, fact
+    for case in ("Identity", "Rails", "Filter response", "Load current", "Flaky link"):
+        assert case in seen.dom, case
+    assert "2 tries" in seen.dom  # the flaky case passed on its second attempt
+    assert "rails within limits" in seen.dom
+
+
+def test_each_chart_is_drawn_with_its_axes_and_units(rich_run, tmp_path):
+    page = write_page(rich_run, "last")
+    seen = open_page(page, tmp_path / "browser")
+    kinds = [kind for _, _, _, kind in seen.charts]
+    assert kinds == ["line", "line"]
+    for label in ("time, ms", "voltage, V", "frequency, Hz", "gain, dB", "5V", "3V3"):
+        assert label in seen.dom, label
+
+
+def test_measurements_show_their_window_margin_and_verdict(rich_run, tmp_path):
+    page = write_page(rich_run, "last")
+    dom = open_page(page, tmp_path / "browser").dom
+    # rail 5V: 5.03 in [4.9, 5.1] is 0.07 from the upper limit, 35 % of the 0.2 window
+    assert re.search(r"rail 5V.*?\[4\.9, 5\.1\].*?class=\"g\".*?35\.0 %.*?passed", dom, re.S)
+    # load current 131 mA above [20, 120]: outside by 11 of 100, margin -11 %
+    assert re.search(r"load current.*?-11\.0 %.*?failed", dom, re.S)
+    assert "ripple" in dom and "≤ 20" in dom
+
+
+def test_a_failed_assertion_is_shown_as_text(rich_run, tmp_path):
+    result = rich_run.bridge("report", "last", "-o", str(tmp_path / "r.html"))
+    assert result.returncode == 0, result.stderr
+    text = (tmp_path / "r.html").read_text()
+    assert "load current" in text
+    # artifacts and info are there, folded away until opened (or printed)
+    assert "<details><summary>case artifact</summary>" in text
+    assert "<details><summary>run artifact</summary>" in text
+
+
+def test_the_page_prints_on_a4_with_every_case(rich_run, tmp_path):
+    import subprocess
+
+    from report_browser import flags
+
+    page = write_page(rich_run, "last")
+    pdf = tmp_path / "run.pdf"
+    subprocess.run([*flags(tmp_path / "pdf-profile"), f"--print-to-pdf={pdf}",
+                    "--no-pdf-header-footer", page.as_uri()], capture_output=True, timeout=120,
+                   check=True)
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF")
+    # A4 in points is 595 x 842: every page of the PDF has that media box
+    boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\]", data)
+    assert boxes and all(round(float(w)) == 595 and round(float(h)) == 842 for w, h in boxes)
+
+
+def test_folded_artifacts_open_before_printing(rich_run, tmp_path):
+    page = write_page(rich_run, "last")
+    seen = open_page(page, tmp_path / "browser", script=(
+        "addEventListener('load', () => { const all = [...document.querySelectorAll("
+        "'details')]; document.body.dataset.closed = all.filter(d => !d.open).length;"
+        " dispatchEvent(new Event('beforeprint')); document.body.dataset.after ="
+        " all.filter(d => !d.open).length; });"))
+    assert re.search(r'data-closed="[1-9]\d*"', seen.dom)  # folded on screen
+    assert 'data-after="0"' in seen.dom  # all open on paper
+
+
+def test_unknown_run_and_conflicting_options_are_one_clear_error(rich_run):
+    missing = rich_run.bridge("report", "no-such-run")
+    assert missing.returncode == 1 and "no run 'no-such-run'" in missing.stderr
+    both = rich_run.bridge("report", "last", "--part-number", "PB-7")
+    assert both.returncode == 1 and "not both" in both.stderr
+    assert "Traceback" not in missing.stderr + both.stderr
