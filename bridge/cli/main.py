@@ -16,9 +16,9 @@ if TYPE_CHECKING:
     from bridge.config import StandConfig
     from bridge.store import Store
 
-COMMAND_MODULES = ["bridge.cli.runs", "bridge.cli.cloud"]
+COMMAND_MODULES = ["bridge.cli.runs", "bridge.cli.cloud", "bridge.cli.init"]
 # HardPy's commands for its operator panel, which stand-bridge does not have.
-PANEL_COMMANDS = ("init", "run", "start", "stop", "status")
+PANEL_COMMANDS = ("run", "start", "stop", "status")  # `init` is ours: bridge.cli.init
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,8 +46,11 @@ def stand_config(args: argparse.Namespace) -> StandConfig:
 
 def open_store(args: argparse.Namespace) -> Store:
     """The run store named by --store, else the configuration's; never created here."""
+    from bridge.config import require_config
     from bridge.store import Store
 
+    if args.store is None and args.config is None:
+        args.config = require_config(Path.cwd())
     path = args.store if args.store is not None else stand_config(args).store_path
     return Store.open(path, create=False)
 
