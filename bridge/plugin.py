@@ -77,12 +77,17 @@ def _find_config_file(config: pytest.Config, given: str | None, args: list[str])
 
 
 @pytest.hookimpl(tryfirst=True)
-def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
+def pytest_load_initial_conftests(early_config: pytest.Config, args: list[str]) -> None:
     """A HardPy plan's conftest imports hardpy: the alias must exist before it loads."""
     known = early_config.known_args_namespace
-    args = known.file_or_dir or early_config.getini("testpaths")  # as config.args will be
-    if known.bridge or _find_config_file(early_config, known.bridge_config, args):
+    paths = known.file_or_dir or early_config.getini("testpaths")  # as config.args will be
+    if known.bridge or _find_config_file(early_config, known.bridge_config, paths):
         _alias_hardpy()
+        from bridge.extras import asks_for_xdist, xdist_missing_message
+
+        loaded = early_config.pluginmanager.has_plugin("xdist")
+        if asks_for_xdist(args) and (message := xdist_missing_message(loaded)):
+            raise pytest.UsageError(message)  # else: pytest's "unrecognized arguments: -n"
 
 
 def pytest_configure(config: pytest.Config) -> None:

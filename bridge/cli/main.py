@@ -74,6 +74,13 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError) as exc:
         print(f"{args.command}: error: {exc}", file=sys.stderr)
         return 1
+    except ModuleNotFoundError as exc:
+        from bridge.extras import missing_extra
+
+        if (hint := missing_extra(exc)) is None:
+            raise
+        print(f"{args.command}: error: {hint}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print(f"{args.command}: interrupted", file=sys.stderr)
         return 130
