@@ -12,10 +12,9 @@ from collections.abc import Sequence
 #: Top-level module -> the extra that installs it.
 EXTRA_OF_MODULE = {
     "starlette": "sim", "uvicorn": "sim", "multipart": "sim", "python_multipart": "sim",
-    "trustme": "sim", "authlib": "sim",
+    "trustme": "sim", "authlib": "sim", "pyvisa_sim": "sim", "yaml": "sim",
     "xdist": "parallel",
 }
-WHAT_NEEDS = {"sim": "the StandCloud simulator", "parallel": "several DUT slots (pytest -n)"}
 
 
 def install_hint(extra: str) -> str:
@@ -28,7 +27,7 @@ def missing_extra(exc: ModuleNotFoundError) -> str | None:
     extra = EXTRA_OF_MODULE.get(module)
     if extra is None:
         return None
-    return (f"{WHAT_NEEDS[extra]} needs the '{extra}' extra: {install_hint(extra)} "
+    return (f"this needs the '{extra}' extra: {install_hint(extra)} "
             f"(module {module!r} is not installed)")
 
 
@@ -54,3 +53,13 @@ def xdist_missing_message(loaded: bool) -> str | None:
     why = "is not installed" if find_spec("xdist") is None else "is not loaded (-p no:xdist?)"
     return (f"-n (DUT slots in parallel) needs pytest-xdist, which {why}; it is the "
             f"'parallel' extra: {install_hint('parallel')}")
+
+
+def simulated_stand_missing_message(mode: str) -> str | None:
+    """The one line for ``--stand sim`` without pyvisa-sim installed, else None."""
+    from importlib.util import find_spec
+
+    if mode != "sim" or find_spec("pyvisa_sim") is not None:
+        return None
+    return (f"--stand sim: the simulated stand needs the 'sim' extra: {install_hint('sim')} "
+            "(module 'pyvisa_sim' is not installed)")

@@ -108,6 +108,11 @@ def pytest_configure(config: pytest.Config) -> None:
     from bridge import operator
 
     operator.attach(config)  # dialogs release pytest's capturing while the operator answers
+    from bridge.extras import simulated_stand_missing_message
+
+    mode = config.getoption("stand") or stand.model.stand.mode
+    if stand.model.instruments and (message := simulated_stand_missing_message(mode)):
+        raise pytest.UsageError(message)
     is_xdist_controller = (not hasattr(config, "workerinput")
                            and config.getoption("numprocesses", None) not in (None, 0))
     if is_xdist_controller:
@@ -118,7 +123,6 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     plugin = BridgePlugin(stand, config)
     config.pluginmanager.register(plugin, "bridge-recorder")
-    mode = config.getoption("stand") or stand.model.stand.mode
     if stand.model.instruments:
         from bridge.instruments import InstrumentsPlugin
 

@@ -113,8 +113,21 @@ def test_a_missing_extra_is_one_line_naming_it(tmp_path):
     result = run([sys.executable, "-c", blocked], tmp_path)
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
-        "cloud-sim: error: the StandCloud simulator needs the 'sim' extra: "
-        "pip install 'stand-bridge[sim]' (module 'starlette' is not installed)"]
+        "cloud-sim: error: this needs the 'sim' extra: pip install 'stand-bridge[sim]' "
+        "(module 'starlette' is not installed)"]
+
+
+def test_the_simulated_stand_without_pyvisa_sim_names_the_sim_extra(tmp_path):
+    plan = Plan(tmp_path / "plan")
+    plan.write("hardpy.toml", (ROOT / "hil" / "hardpy.toml").read_text(encoding="utf-8"))
+    plan.write("test_nothing.py", "def test_nothing(): pass\n")
+    blocked = ("import sys; sys.modules['pyvisa_sim'] = None; import pytest;"
+               " sys.exit(pytest.main(['-q', '-p', 'no:cacheprovider', '--stand', 'sim']))")
+    result = run([sys.executable, "-c", blocked], plan.root)
+    assert result.returncode == 4, result.stdout
+    assert result.stderr.strip() == (
+        "ERROR: --stand sim: the simulated stand needs the 'sim' extra: "
+        "pip install 'stand-bridge[sim]' (module 'pyvisa_sim' is not installed)")
 
 
 def test_pytest_n_without_xdist_names_the_parallel_extra(plan):
