@@ -101,6 +101,11 @@ def pytest_configure(config: pytest.Config) -> None:
         stand = _with_command_line(load_config(path), config)
     except BridgeError as exc:
         raise pytest.UsageError(str(exc)) from None
+    from bridge.extras import simulated_stand_missing_message
+
+    mode = config.getoption("stand") or stand.model.stand.mode
+    if stand.model.instruments and (message := simulated_stand_missing_message(mode)):
+        raise pytest.UsageError(message)
     use(stand)
     for text in MARKERS.values():
         config.addinivalue_line("markers", text)
@@ -108,11 +113,6 @@ def pytest_configure(config: pytest.Config) -> None:
     from bridge import operator
 
     operator.attach(config)  # dialogs release pytest's capturing while the operator answers
-    from bridge.extras import simulated_stand_missing_message
-
-    mode = config.getoption("stand") or stand.model.stand.mode
-    if stand.model.instruments and (message := simulated_stand_missing_message(mode)):
-        raise pytest.UsageError(message)
     is_xdist_controller = (not hasattr(config, "workerinput")
                            and config.getoption("numprocesses", None) not in (None, 0))
     if is_xdist_controller:

@@ -49,10 +49,12 @@ def open_store(args: argparse.Namespace) -> Store:
     from bridge.config import require_config
     from bridge.store import Store
 
-    if args.store is None and args.config is None:
-        args.config = require_config(Path.cwd())
-    path = args.store if args.store is not None else stand_config(args).store_path
-    return Store.open(path, create=False)
+    if args.store is not None:
+        return Store.open(args.store, create=False)
+    stand = stand_config(args)
+    if stand.path is None and not stand.store_path.exists():  # a --hardpy-pt plan has no toml
+        require_config(Path.cwd())  # raises: no hardpy.toml here or above
+    return Store.open(stand.store_path, create=False)
 
 
 def main(argv: list[str] | None = None) -> int:
