@@ -49,6 +49,6 @@ def init_command(args: argparse.Namespace) -> int:
     target.mkdir(parents=True, exist_ok=True)
     shutil.copytree(source, target, ignore=ignore, dirs_exist_ok=True)
     print(f"reference plan copied to {target}: {', '.join(names)}")
-    print(f"run it on the simulated stand: cd {target} && pytest --stand sim")
+    print(f"run it on the simulated stand (the 'sim' extra): cd {target} && pytest --stand sim")
     print("on your stand: set the instruments' addresses in hardpy.toml, then pytest")
     return 0
