@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
-from bridge.errors import ConfigError
+from bridge.errors import BridgeError, ConfigError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -185,6 +185,16 @@ def find_config(start: Path) -> Path | None:
         if candidate.is_file():
             return candidate
     return None
+
+
+def require_config(start: Path) -> Path:
+    """Like ``find_config``, for commands that have nothing to do outside a test plan."""
+    found = find_config(start)
+    if found is None:
+        raise BridgeError(
+            f"no {CONFIG_NAME} found in {start.resolve()} or above (run this in a test-plan "
+            f"folder, give --config FILE or --store PATH, or start a plan with `bridge init DIR`)")
+    return found
 
 
 def load_config(path: Path | None) -> StandConfig:

@@ -97,13 +97,18 @@ def _find_config_file(config: pytest.Config, given: str | None, args: list[str])
 
 
 @pytest.hookimpl(tryfirst=True)
-def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
+def pytest_load_initial_conftests(early_config: pytest.Config, args: list[str]) -> None:
     """A HardPy plan's conftest imports hardpy: the alias must exist before it loads."""
     known = early_config.known_args_namespace
-    args = known.file_or_dir or early_config.getini("testpaths")  # as config.args will be
+    paths = known.file_or_dir or early_config.getini("testpaths")  # as config.args will be
     explicit = known.bridge or known.bridge_config is not None
-    if we_record(explicit, _find_config_file(early_config, known.bridge_config, args)):
+    if we_record(explicit, _find_config_file(early_config, known.bridge_config, paths)):
         _alias_hardpy()
+        from bridge.extras import asks_for_xdist, xdist_missing_message
+
+        loaded = early_config.pluginmanager.has_plugin("xdist")
+        if asks_for_xdist(args) and (message := xdist_missing_message(loaded)):
+            raise pytest.UsageError(message)  # else: pytest's "unrecognized arguments: -n"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -121,6 +126,11 @@ def pytest_configure(config: pytest.Config) -> None:
         stand = _with_command_line(load_config(path), config)
     except BridgeError as exc:
         raise pytest.UsageError(str(exc)) from None
+    from bridge.extras import simulated_stand_missing_message
+
+    mode = config.getoption("stand") or stand.model.stand.mode
+    if stand.model.instruments and (message := simulated_stand_missing_message(mode)):
+        raise pytest.UsageError(message)
     use(stand)
     for text in MARKERS.values():
         config.addinivalue_line("markers", text)
@@ -141,7 +151,6 @@ def pytest_configure(config: pytest.Config) -> None:
     from bridge import fixtures
 
     config.pluginmanager.register(fixtures, "bridge-fixtures")
-    mode = config.getoption("stand") or stand.model.stand.mode
     if stand.model.instruments:
         from bridge.instruments import InstrumentsPlugin
 

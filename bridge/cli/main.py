@@ -17,9 +17,10 @@ if TYPE_CHECKING:
     from bridge.config import StandConfig
     from bridge.store import Store
 
-COMMAND_MODULES = ["bridge.cli.runs", "bridge.cli.cloud", "bridge.cli.store", "bridge.cli.report"]
+COMMAND_MODULES = ["bridge.cli.runs", "bridge.cli.cloud", "bridge.cli.store",
+                   "bridge.cli.report", "bridge.cli.init"]
 # HardPy's commands for its operator panel, which stand-bridge does not have.
-PANEL_COMMANDS = ("init", "run", "start", "stop", "status")
+PANEL_COMMANDS = ("run", "start", "stop", "status")  # `init` is ours: bridge.cli.init
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -57,10 +58,15 @@ def stand_config(args: argparse.Namespace) -> StandConfig:
 
 def open_store(args: argparse.Namespace, *, read_only: bool = False) -> Store:
     """The run store named by --store, else the configuration's; never created here."""
+    from bridge.config import require_config
     from bridge.store import Store
 
-    path = args.store if args.store is not None else stand_config(args).store_path
-    return Store.open(path, create=False, read_only=read_only)
+    if args.store is not None:
+        return Store.open(args.store, create=False, read_only=read_only)
+    stand = stand_config(args)
+    if stand.path is None and not stand.store_path.exists():  # a --hardpy-pt plan has no toml
+        require_config(Path.cwd())  # raises: no hardpy.toml here or above
+    return Store.open(stand.store_path, create=False, read_only=read_only)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -85,6 +91,13 @@ def main(argv: list[str] | None = None) -> int:
 
         print(f"{args.command}: error: {args.store or 'the run store'}: {explain(exc)}",
               file=sys.stderr)
+        return 1
+    except ModuleNotFoundError as exc:
+        from bridge.extras import missing_extra
+
+        if (hint := missing_extra(exc)) is None:
+            raise
+        print(f"{args.command}: error: {hint}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"{args.command}: interrupted", file=sys.stderr)

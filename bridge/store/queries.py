@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlite_utils import Database
-
 from bridge.errors import StoreError
 from bridge.store.db import Store
 
@@ -56,7 +54,7 @@ def list_runs(store: Store, where: RunFilter) -> list[dict[str, Any]]:
     if clauses:
         sql += " WHERE " + " AND ".join(clauses)
     sql += " ORDER BY start_time DESC LIMIT ?"
-    return list(Database(store.conn).query(sql, [*params, where.limit]))
+    return list(_dicts(store, sql, [*params, where.limit]))
 
 
 def resolve_run(store: Store, reference: str) -> str:
@@ -80,11 +78,18 @@ def resolve_run(store: Store, reference: str) -> str:
 
 def case_rows(store: Store, run_id: str) -> Iterator[dict[str, Any]]:
     """Cases (every attempt) of a run with their measurements, in run order."""
-    db = Database(store.conn)
     measurements: dict[int, list[dict[str, Any]]] = {}
-    for m in db.query("SELECT m.* FROM measurements m JOIN cases c ON c.id = m.case_row "
-                      "WHERE c.run_id = ? ORDER BY m.position", [run_id]):
+    for m in _dicts(store, "SELECT m.* FROM measurements m JOIN cases c ON c.id = m.case_row "
+                           "WHERE c.run_id = ? ORDER BY m.position", [run_id]):
         measurements.setdefault(m["case_row"], []).append(m)
-    for case in db.query("SELECT * FROM cases WHERE run_id = ? ORDER BY position, attempt",
-                         [run_id]):
+    for case in _dicts(store, "SELECT * FROM cases WHERE run_id = ? ORDER BY position, attempt",
+                       [run_id]):
         yield {**case, "measurements": measurements.get(case["id"], [])}
+
+
+def _dicts(store: Store, sql: str, params: list[Any]) -> Iterator[dict[str, Any]]:
+    """Rows as dicts keyed by column name (sqlite3 gives tuples)."""
+    cursor = store.conn.execute(sql, params)
+    names = [column[0] for column in cursor.description]
+    for row in cursor:
+        yield dict(zip(names, row, strict=True))

@@ -106,6 +106,7 @@ def test_failures_exit_non_zero_with_one_line(stand, args, reason):
 
 def test_missing_store_is_an_error_not_a_new_file(tmp_path):
     empty = Plan(tmp_path / "empty")
+    empty.write("hardpy.toml", "")
     result = empty.bridge("runs")
     assert result.returncode == 1
     assert "no run store here" in result.stderr
