@@ -44,6 +44,8 @@ IMPORT_ALL = textwrap.dedent("""
     for package in ("bridge", "drivers"):
         root = importlib.import_module(package)
         for info in pkgutil.walk_packages(root.__path__, package + "."):
+            if info.name.endswith(".__main__"):  # runs the command line; its imports are main's
+                continue
             importlib.import_module(info.name)
             imported.append(info.name)
     print(len(imported), " ".join(imported))

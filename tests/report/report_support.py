@@ -57,7 +57,7 @@ def test_filter():
 def test_load():
     bridge.set_case_measurement(NumericMeasurement(
         name="load current", value=131.0, unit="mA", operation=Op.GELE, lower_limit=20,
-        upper_limit=120))
+        upper_limit=120), fail_case=True)  # the strict rule: this case fails on it
 
 
 calls = {"n": 0}
