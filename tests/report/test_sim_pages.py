@@ -74,3 +74,24 @@ def test_the_production_view_of_what_was_uploaded(sim_with_reports, tmp_path):
     assert "2 of 3 points beyond 2 sigma on one side" in seen.dom
     missing = httpx.get(f"{sim.url}/reports/production", auth=LOGIN)
     assert missing.status_code == 400
+
+
+def test_the_production_view_counts_hardpy_runs_that_share_one_id(rich_run, tmp_path):
+    """HardPy's client sends every run of a stand as `localhost_8000` and leaves out the
+    None-valued top-level keys: each run is still a run of the production view."""
+    report = rich_run.export()
+    with SimServer(SimConfig(data_dir=tmp_path / "data", api_key="k")) as sim:
+        sim.start()
+        with httpx.Client(base_url=sim.url, headers={"Authorization": "Bearer k"}) as http:
+            for serial in ("HP-1", "HP-2"):
+                body = {key: value for key, value in report.items() if value is not None}
+                body["id"] = "localhost_8000"
+                body["dut"] = {**report["dut"], "serial_number": serial}
+                assert http.post("/hardpy/api/v1/test_report", json=body).status_code == 201
+        part = report["dut"]["part_number"]
+        answer = httpx.get(f"{sim.url}/reports/production", params={"part_number": part},
+                           auth=LOGIN)
+        run_page = httpx.get(f"{sim.url}/reports/run/localhost_8000", auth=LOGIN)
+    assert answer.status_code == 200, answer.text
+    assert " 2 runs</small>" in answer.text  # two runs, not one id stored once
+    assert run_page.status_code == 200 and "HP-1" in run_page.text
