@@ -3,7 +3,8 @@
 Each block runs in a fresh copy of the reference plan (hil/, in sim mode), together with
 the earlier file blocks of its README section:
 
-- a block whose first line is ``# PATH`` (``# test_board.py``) is that file of the plan;
+- a block whose first line is ``# PATH`` or ``# file: PATH`` (``# test_board.py``) is that
+  file of the plan;
   a ``test_*.py`` file is then run by ``pytest --stand sim`` and must pass;
 - any other ``toml`` block is the plan's hardpy.toml: it must load, and when it gives the
   instruments the reference plan uses, that plan runs on it (``-n`` per slot when it has
@@ -38,7 +39,7 @@ README = ROOT / "README.md"
 REFERENCE_FIXTURES = {"psu", "dmm", "dut"}  # what hil/test_sample_board.py asks for
 MAX_NOT_RUN = 4
 FENCE = re.compile(r"^```(\S*)[ \t]*(.*)$")
-PATH_LINE = re.compile(r"^#\s*([\w./-]+\.\w+)\s*$")
+PATH_LINE = re.compile(r"^#\s*(?:file:\s*)?([\w./-]+\.\w+)\s*$")
 
 
 @dataclass
