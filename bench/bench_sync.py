@@ -33,6 +33,7 @@ import certifi
 
 from bridge.cloud.auth import ApiKeyCredentials
 from bridge.cloud.client import StandCloudClient
+from bridge.cloud.progress import sync_with_progress
 from bridge.cloud.settings import CloudSettings
 from bridge.cloud.sync import RetryPolicy, Uploader
 from bridge.cloud.urls import Endpoints
@@ -154,7 +155,7 @@ def our_sync(store: Store, settings: CloudSettings, key: str, parallel: int,
     with StandCloudClient(settings, ApiKeyCredentials(key), connections=parallel) as client:
         uploader = Uploader(store, client, parallel=parallel,
                             policy=RetryPolicy(attempts=3, base=0.1, cap=1.0))
-        result = uploader.sync(progress=lambda run_id, outcome: None)
+        result = sync_with_progress(uploader)  # as `bridge sync` does
     seconds = time.perf_counter() - started
     assert len(result.uploaded) == runs, result
     return seconds

@@ -172,7 +172,7 @@ class Uploader:
                 result.held[run_id] = message
                 return None
             report = fill_unknown(report)
-        return json.dumps(report).encode()
+        return json.dumps(report, separators=(",", ":")).encode()  # compact: ~15% fewer bytes
 
     def _record(self, event: _Event, result: SyncResult) -> None:
         if not event.recorded:
@@ -186,7 +186,10 @@ class Uploader:
             )
         if not event.final:
             return
-        claims.release(self.store, self.claimer, event.run_id)
+        if event.outcome not in ("uploaded", "rejected"):
+            # a run that left the queue needs no release: claim() refuses it anyway,
+            # and the sync's end releases every claim; one commit less per run
+            claims.release(self.store, self.claimer, event.run_id)
         if event.outcome == "uploaded":
             result.uploaded.append(event.run_id)
         elif event.outcome == "rejected":
