@@ -30,6 +30,7 @@ import uuid
 from pathlib import Path
 
 import certifi
+import psutil
 
 from bridge.cloud.auth import ApiKeyCredentials
 from bridge.cloud.client import StandCloudClient
@@ -183,6 +184,8 @@ def main() -> int:
                                      timeout=30)
             store = Store.open(folder / "runs.db")
             make_runs(store, args.runs)
+            simulator = psutil.Process(proc.pid)
+            sim_cpu = sum(simulator.cpu_times()[:2])
             cpu = time.process_time()
             if args.profile:
                 import cProfile
@@ -195,6 +198,7 @@ def main() -> int:
             else:
                 ours_s = our_sync(store, settings, key, args.parallel, args.runs)
             cpu = time.process_time() - cpu
+            sim_cpu = sum(simulator.cpu_times()[:2]) - sim_cpu
             baseline_s = None
             if python is not None:
                 baseline = make_runs(store, args.baseline_runs)
@@ -208,13 +212,15 @@ def main() -> int:
     figures = {"runs": args.runs, "measurements_per_run": MEASUREMENTS,
                "ours_s": round(ours_s, 2), "ours_runs_per_s": round(ours_rate, 1),
                "ours_client_cpu_ms_per_run": round(1000 * cpu / args.runs, 2),
+               "simulator_cpu_ms_per_run": round(1000 * sim_cpu / args.runs, 2),
                "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
     trust = "the simulator's CA only" if args.private_ca else "public CA bundle + simulator's CA"
     figures["trust"] = trust
     line = (f"sync of {args.runs} runs ({MEASUREMENTS} measurements each) over HTTPS"
             f" (trusting {trust}):"
             f" {ours_rate:.0f} runs/s (ours, {args.parallel} parallel,"
-            f" {figures['ours_client_cpu_ms_per_run']} ms client CPU per run)")
+            f" {figures['ours_client_cpu_ms_per_run']} ms client CPU per run,"
+            f" {figures['simulator_cpu_ms_per_run']} ms in the simulator)")
     if baseline_s is not None:
         hardpy_rate = args.baseline_runs / baseline_s
         figures.update(baseline_runs=args.baseline_runs, hardpy_s=round(baseline_s, 2),
