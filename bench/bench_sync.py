@@ -1,20 +1,18 @@
-"""Sync of 1000 queued runs to the StandCloud simulator vs the naive client.
+"""`bridge sync` of 200 queued runs to the StandCloud simulator vs real HardPy's loader.
 
 The simulator runs in its own process (``bridge cloud-sim --https``), as a real
-service would. Ours: one keep-alive client, a few uploads in parallel, every attempt
-recorded in the outbox. Baseline, in the same script: what HardPy's sync does — for
-every report a new client (its TLS set-up, a new TCP + TLS connection) and a
-healthcheck before the POST. Prints runs/s of both, the ratio (goal >= 20x) and peak
-memory.
+service would. The runs are realistic: written by the store's own writer, each with
+one case of 20 numeric measurements and artifacts on the run, its module and its
+case. Ours: ``Uploader`` with one keep-alive client, a few uploads in parallel, every
+attempt recorded in the outbox. Baseline: real HardPy 0.25.2's ``StandCloudLoader``
+(in the cached venv the compatibility tests build, ``tests/compat/compat_venv.py``)
+uploading the same reports as HardPy's ``sc-sync`` does (one loader, a healthcheck,
+then ``load()`` per report), verified against the simulator's CA (``python -O``).
+Prints runs/s of both and the ratio (goal >= 20x). Without the HardPy venv (no
+PyPI) the baseline is skipped, saying so.
 
-Trust: by default both clients trust the public CA bundle (certifi) plus the
-simulator's CA, as a stand does against a StandCloud whose certificate comes from a
-public CA; a naive client pays for loading that bundle on every report.
-``--private-ca`` trusts only the simulator's one CA (the cheapest possible TLS set-up
-per client, so the smallest ratio); ``--http`` uses plain HTTP.
-
-    .venv/bin/python bench/bench_sync.py [--runs 1000] [--baseline-runs 100]
-                                         [--private-ca | --http] [--parallel 4]
+    .venv/bin/python bench/bench_sync.py [--runs 200] [--baseline-runs 100]
+                                         [--parallel 4] [--private-ca] [--profile]
 """
 
 from __future__ import annotations
@@ -32,100 +30,71 @@ import uuid
 from pathlib import Path
 
 import certifi
-import httpx
+import psutil
 
 from bridge.cloud.auth import ApiKeyCredentials
 from bridge.cloud.client import StandCloudClient
+from bridge.cloud.progress import sync_with_progress
 from bridge.cloud.settings import CloudSettings
 from bridge.cloud.sync import RetryPolicy, Uploader
 from bridge.cloud.urls import Endpoints
-from bridge.store import Store, outbox
+from bridge.store import Store
+from bridge.store.writer import RunWriter
+
+REPO = Path(__file__).resolve().parents[1]
+MEASUREMENTS = 20
+
+# Run in the HardPy venv: HardPy's sc-sync loop over the reports in argv[3].
+HARDPY_SYNC = """\
+import json, sys, time
+from hardpy.common.config import ConfigManager
+from hardpy.pytest_hardpy.db.schema.v1 import ResultRunStore
+from hardpy.pytest_hardpy.result.report_loader.stand_cloud_loader import StandCloudLoader
+
+address, key, path = sys.argv[1:4]
+documents = json.loads(open(path).read())
+ConfigManager().config.stand_cloud.api_key = key
+started = time.perf_counter()
+loader = StandCloudLoader(address)
+assert loader.healthcheck().status_code == 200
+for document in documents:
+    response = loader.load(ResultRunStore(**document))
+    assert response.status_code == 201, response.text
+print(json.dumps({"seconds": time.perf_counter() - started}))
+"""
 
 
 def make_runs(store: Store, count: int) -> list[str]:
-    """Finished runs, queued in the outbox as the core queues them."""
+    """Finished runs, written and queued as the plugin writes them."""
     ids = []
     now = time.time()
-    with store.write() as conn:
-        for n in range(count):
-            run_id = str(uuid.uuid4())
-            ids.append(run_id)
-            conn.execute(
-                "INSERT INTO runs (id, name, status, start_time, stop_time, host, pid, hw_id,"
-                " stand_name, dut_part_number, dut_serial_number, timezone)"
-                " VALUES (?, 'bench plan', 'passed', ?, ?, 'bench', 1, 'hw-bench', 'Stand A',"
-                " 'PN-1', ?, 'UTC')",
-                (run_id, now, now + 5, f"SN-{n:05d}"),
-            )
-            conn.execute(
-                "INSERT INTO outbox (run_id, state, queued_at) VALUES (?, 'pending', ?)",
-                (run_id, now + n * 1e-6),
-            )
+    for n in range(count):
+        run_id = str(uuid.uuid4())
+        writer = RunWriter(store, run_id)
+        writer.start("bench plan", "hw-bench", now, {"timezone": "UTC"})
+        measurements = [
+            (p, "numeric", f"rail {p}", 5.0 + p / 1000, "V", "gele", None, 4.9, 5.1, None, 1)
+            for p in range(MEASUREMENTS)
+        ]
+        module = {"module_id": "test_power", "position": 0, "name": "Power",
+                  "artifact": {"fixture": "F-7", "firmware": "1.4.2"}}
+        case = {"module_id": "test_power", "case_id": "test_rails", "attempt": 1,
+                "position": 0, "name": "Rails", "status": "passed", "start_time": now,
+                "stop_time": now + 1.5, "assertion_msg": None, "msg": None, "chart": None,
+                "artifact": {"scope": [round(0.01 * i, 2) for i in range(50)],
+                             "log": "rail check: all in range\n" * 4}}
+        run_fields = {"stand_name": "Stand A", "dut_part_number": "PN-1",
+                      "dut_serial_number": f"SN-{n:05d}",
+                      "artifact": {"operator_note": "bench", "lot": "L-42"}}
+        writer.save_case(module, case, measurements, run_fields, [])
+        writer.finish("passed", now + 2, {}, [])
+        ids.append(run_id)
     return ids
 
 
-def module_of(cases: int, now: int) -> dict:
-    """One module of ``cases`` passed cases with one numeric measurement each."""
-    case = {
-        "status": "passed",
-        "start_time": now,
-        "stop_time": now + 1,
-        "group": "main",
-        "assertion_msg": None,
-        "msg": None,
-        "chart": None,
-        "attempt": 1,
-        "artifact": {},
-        "measurements": [
-            {
-                "type": "numeric",
-                "name": "rail",
-                "value": 5.01,
-                "unit": "V",
-                "operation": "gele",
-                "comparison_value": None,
-                "lower_limit": 4.9,
-                "upper_limit": 5.1,
-                "result": True,
-            }
-        ],
-    }
-    return {
-        "name": "Power",
-        "status": "passed",
-        "start_time": now,
-        "stop_time": now + cases,
-        "group": "main",
-        "artifact": {},
-        "cases": {f"test_rail_{c}": {"name": f"Rail {c}", **case} for c in range(cases)},
-    }
-
-
-def report_maker(store: Store, cases: int = 10):  # type: ignore[no-untyped-def]
-    """The store's report of the run, with a realistic module of test cases added."""
-    module = module_of(cases, int(time.time()))
-
-    def report_of(run_id: str) -> dict:
-        report = store.report(run_id)
-        report["modules"] = {"test_power": module}
-        return report
-
-    return report_of
-
-
-def start_simulator(data_dir: Path, https: bool) -> tuple[subprocess.Popen, str, str, Path | None]:
-    cmd = [
-        sys.executable,
-        "-m",
-        "bridge.cli.main",
-        "cloud-sim",
-        "--port",
-        "0",
-        "--data-dir",
-        str(data_dir),
-    ]
-    if https:
-        cmd.append("--https")
+def start_simulator(data_dir: Path) -> tuple[subprocess.Popen, str, str, Path]:
+    cmd = [sys.executable, "-m", "bridge.cli.main", "cloud-sim", "--port", "0",
+           "--data-dir", str(data_dir), "--https"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     text = ""
     for line in proc.stdout:  # type: ignore[union-attr]
@@ -134,108 +103,133 @@ def start_simulator(data_dir: Path, https: bool) -> tuple[subprocess.Popen, str,
             break
     url = re.search(r"StandCloud simulator at (\S+)", text).group(1)  # type: ignore[union-attr]
     key = re.search(r"API key: (\S+)", text).group(1)  # type: ignore[union-attr]
-    ca = re.search(r'ca_file = "([^"]+)"', text)
-    return proc, url, key, Path(ca.group(1)) if ca else None
+    ca = re.search(r'ca_file = "([^"]+)"', text).group(1)  # type: ignore[union-attr]
+    return proc, url, key, Path(ca)
 
 
 def public_like_bundle(ca: Path, folder: Path) -> Path:
     """The public CA bundle plus the simulator's CA: the trust a stand has in production,
-    where StandCloud's certificate comes from a public CA."""
+    where StandCloud's certificate comes from a public CA (``--private-ca``: only the
+    simulator's CA, the cheapest TLS set-up per connection)."""
     bundle = folder / "trust.pem"
     bundle.write_bytes(Path(certifi.where()).read_bytes() + b"\n" + ca.read_bytes())
     return bundle
 
 
-def naive_sync(store: Store, run_ids: list[str], settings: CloudSettings, key: str) -> None:
-    """For every report a new client (its TLS set-up, a new connection) and a
-    healthcheck before the POST, as HardPy's sync does."""
-    endpoints = settings.endpoints
-    headers = {"Authorization": f"Bearer {key}"}
-    report_of = report_maker(store)
+def hardpy_python() -> Path | None:
+    """The compat venv's python (built on first use), or None saying why not."""
+    sys.path.insert(0, str(REPO / "tests" / "compat"))
+    try:
+        import compat_venv
+
+        return compat_venv.ensure_venv()
+    except BaseException as exc:  # pytest.skip/fail raise BaseException subclasses
+        print(f"HardPy baseline skipped: no venv with hardpy==0.25.2 ({exc})", file=sys.stderr)
+        return None
+
+
+def hardpy_sync(python: Path, store: Store, run_ids: list[str], url: str, key: str,
+                ca: Path, folder: Path) -> float:
+    """Seconds real HardPy takes to upload these runs' reports."""
+    sys.path.insert(0, str(REPO / "tests" / "compat"))
+    import compat_venv
+
+    documents = []
     for run_id in run_ids:
-        report = report_of(run_id)
-        with httpx.Client(verify=settings.ssl_verify(), headers=headers, timeout=30) as http:
-            http.get(endpoints.healthcheck).raise_for_status()
-            response = http.post(endpoints.test_report, json=report)
-            assert response.status_code == 201, response.text
-        outbox.record_attempt(store, run_id, "uploaded", at=time.time())
+        report = store.report(run_id)
+        report["_id"], report["_rev"] = report.pop("id"), report.pop("rev")
+        documents.append(report)
+    path = folder / "hardpy-reports.json"
+    path.write_text(json.dumps(documents))
+    env = compat_venv.clean_env(REQUESTS_CA_BUNDLE=str(ca))
+    address = url.split("://", 1)[1]  # HardPy's form of an HTTPS address: host:port
+    result = compat_venv.run(python, "-O", "-c", HARDPY_SYNC, address, key, str(path),
+                             cwd=folder, env=env)
+    if result.returncode != 0:
+        sys.exit(f"HardPy's loader failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
+    return float(json.loads(result.stdout.splitlines()[-1])["seconds"])
+
+
+def our_sync(store: Store, settings: CloudSettings, key: str, parallel: int,
+             runs: int) -> float:
+    started = time.perf_counter()
+    with StandCloudClient(settings, ApiKeyCredentials(key), connections=parallel) as client:
+        uploader = Uploader(store, client, parallel=parallel,
+                            policy=RetryPolicy(attempts=3, base=0.1, cap=1.0))
+        result = sync_with_progress(uploader)  # as `bridge sync` does
+    seconds = time.perf_counter() - started
+    assert len(result.uploaded) == runs, result
+    return seconds
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=1000)
+    parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--baseline-runs", type=int, default=100)
     parser.add_argument("--parallel", type=int, default=4)
-    parser.add_argument("--http", action="store_true", help="plain HTTP instead of HTTPS")
-    parser.add_argument(
-        "--private-ca",
-        action="store_true",
-        help="trust only the simulator's CA (cheaper TLS set-up per client)",
-    )
+    parser.add_argument("--private-ca", action="store_true",
+                        help="trust only the simulator's CA, not the public bundle too")
+    parser.add_argument("--profile", action="store_true",
+                        help="cProfile our sync; print the top 25 by cumulative time")
     args = parser.parse_args()
+    python = hardpy_python() if args.baseline_runs else None
 
     with tempfile.TemporaryDirectory(prefix="bench-sync-") as tmp:
-        tmp_path = Path(tmp)
-        proc, url, key, ca = start_simulator(tmp_path / "sim", https=not args.http)
+        folder = Path(tmp)
+        proc, url, key, ca = start_simulator(folder / "sim")
         try:
-            endpoints = Endpoints.from_address(url)
-            if ca is not None and not args.private_ca:
-                ca = public_like_bundle(ca, tmp_path)
-            settings = CloudSettings(endpoints, api_key=key, ca_file=ca, timeout=30)
-            store = Store.open(tmp_path / "runs.db")
-            ours = make_runs(store, args.runs)
-            baseline = make_runs(store, args.baseline_runs)
+            if not args.private_ca:
+                ca = public_like_bundle(ca, folder)
+            settings = CloudSettings(Endpoints.from_address(url), api_key=key, ca_file=ca,
+                                     timeout=30)
+            store = Store.open(folder / "runs.db")
+            make_runs(store, args.runs)
+            simulator = psutil.Process(proc.pid)
+            sim_cpu = sum(simulator.cpu_times()[:2])
+            cpu = time.process_time()
+            if args.profile:
+                import cProfile
+                import pstats
 
-            rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-            started = time.perf_counter()
-            with StandCloudClient(
-                settings, ApiKeyCredentials(key), connections=args.parallel
-            ) as client:
-                uploader = Uploader(
-                    store,
-                    client,
-                    parallel=args.parallel,
-                    policy=RetryPolicy(attempts=3, base=0.1, cap=1.0),
-                )
-                result = uploader.sync(ours)
-            ours_s = time.perf_counter() - started
-            rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-            assert len(result.uploaded) == args.runs, result
-
-            started = time.perf_counter()
-            naive_sync(store, baseline, settings, key)
-            naive_s = time.perf_counter() - started
+                profiler = cProfile.Profile()
+                ours_s = profiler.runcall(our_sync, store, settings, key, args.parallel,
+                                          args.runs)
+                pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+            else:
+                ours_s = our_sync(store, settings, key, args.parallel, args.runs)
+            cpu = time.process_time() - cpu
+            sim_cpu = sum(simulator.cpu_times()[:2]) - sim_cpu
+            baseline_s = None
+            if python is not None:
+                baseline = make_runs(store, args.baseline_runs)
+                baseline_s = hardpy_sync(python, store, baseline, url, key, ca, folder)
             store.close()
         finally:
             proc.send_signal(signal.SIGINT)
             proc.wait(15)
 
     ours_rate = args.runs / ours_s
-    naive_rate = args.baseline_runs / naive_s
-    scheme = "HTTP" if args.http else "HTTPS" + (" (private CA only)" if args.private_ca else "")
-    print(
-        json.dumps(
-            {
-                "transport": scheme,
-                "runs": args.runs,
-                "ours_s": round(ours_s, 2),
-                "ours_runs_per_s": round(ours_rate, 1),
-                "baseline_runs": args.baseline_runs,
-                "baseline_s": round(naive_s, 2),
-                "baseline_runs_per_s": round(naive_rate, 1),
-                "ratio": round(ours_rate / naive_rate, 1),
-                "goal_ratio": 20,
-                "peak_rss_mb": round(rss_after / 1024, 1),
-                "rss_growth_during_sync_mb": round((rss_after - rss_before) / 1024, 1),
-            }
-        )
-    )
-    print(
-        f"sync of {args.runs} runs over {scheme}: {ours_rate:.0f} runs/s (ours, keep-alive,"
-        f" {args.parallel} parallel) vs {naive_rate:.1f} runs/s (new connection +"
-        f" healthcheck per report): {ours_rate / naive_rate:.1f}x (goal >= 20x);"
-        f" peak RSS {rss_after / 1024:.0f} MB"
-    )
+    figures = {"runs": args.runs, "measurements_per_run": MEASUREMENTS,
+               "ours_s": round(ours_s, 2), "ours_runs_per_s": round(ours_rate, 1),
+               "ours_client_cpu_ms_per_run": round(1000 * cpu / args.runs, 2),
+               "simulator_cpu_ms_per_run": round(1000 * sim_cpu / args.runs, 2),
+               "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+    trust = "the simulator's CA only" if args.private_ca else "public CA bundle + simulator's CA"
+    figures["trust"] = trust
+    line = (f"sync of {args.runs} runs ({MEASUREMENTS} measurements each) over HTTPS"
+            f" (trusting {trust}):"
+            f" {ours_rate:.0f} runs/s (ours, {args.parallel} parallel,"
+            f" {figures['ours_client_cpu_ms_per_run']} ms client CPU per run,"
+            f" {figures['simulator_cpu_ms_per_run']} ms in the simulator)")
+    if baseline_s is not None:
+        hardpy_rate = args.baseline_runs / baseline_s
+        figures.update(baseline_runs=args.baseline_runs, hardpy_s=round(baseline_s, 2),
+                       hardpy_runs_per_s=round(hardpy_rate, 1),
+                       ratio=round(ours_rate / hardpy_rate, 1), goal_ratio=20)
+        line += (f" vs {hardpy_rate:.1f} runs/s (HardPy 0.25.2 StandCloudLoader):"
+                 f" {ours_rate / hardpy_rate:.1f}x (goal >= 20x)")
+    print(json.dumps(figures))
+    print(line)
     return 0
 
 

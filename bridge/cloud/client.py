@@ -67,6 +67,13 @@ def _retry_after(response: httpx.Response) -> float | None:
         return None
 
 
+def _failed_url(exc: httpx.TransportError) -> str | None:
+    try:
+        return str(exc.request.url.copy_with(query=None))
+    except RuntimeError:  # raised without its request (a custom transport)
+        return None
+
+
 def explain_transport_error(base: str, exc: httpx.TransportError) -> StandCloudError:
     """A network failure as our error: TLS (with what to set) or worth retrying."""
     if _is_cert_failure(exc):
@@ -83,6 +90,10 @@ def explain_transport_error(base: str, exc: httpx.TransportError) -> StandCloudE
 
 
 class StandCloudClient:
+    """The stand API over one keep-alive ``httpx.Client``; the credentials are its
+    ``auth`` (bearer, refresh, one retry after a 401). ``transport``: another httpx
+    transport, e.g. ``httpx.MockTransport`` in tests."""
+
     def __init__(
         self,
         settings: CloudSettings,
@@ -90,15 +101,18 @@ class StandCloudClient:
         *,
         connections: int = 4,
         timeout: float | None = None,
+        transport: httpx.BaseTransport | None = None,
     ):
         self.settings = settings
         self.endpoints = settings.endpoints
         self.credentials = credentials
         self.http = httpx.Client(
+            auth=credentials,
             verify=settings.ssl_verify(),
             timeout=timeout or settings.timeout,
             limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
             headers={"User-Agent": USER_AGENT},
+            transport=transport,
         )
 
     def close(self) -> None:
@@ -112,22 +126,21 @@ class StandCloudClient:
 
     # -- transport ------------------------------------------------------------------
     def _transport_error(self, exc: httpx.TransportError) -> StandCloudError:
-        return explain_transport_error(self.endpoints.base, exc)
+        error = explain_transport_error(self.endpoints.base, exc)
+        if isinstance(error, Unavailable) and _failed_url(exc) == self.endpoints.token:
+            return StandCloudError(
+                f"cannot refresh the StandCloud login: {exc}", address=self.endpoints.base
+            )
+        return error
 
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        """Send with the bearer; a 401 earns one refresh and one retry."""
-        for retry in (False, True):
-            bearer = self.credentials.bearer(self.http)
-            headers = {**kwargs.pop("headers", {}), "Authorization": f"Bearer {bearer}"}
-            try:
-                response = self.http.request(method, url, headers=headers, **kwargs)
-            except httpx.TransportError as exc:
-                raise self._transport_error(exc) from None
-            if response.status_code != 401:
-                return response
-            kwargs["headers"] = {k: v for k, v in headers.items() if k != "Authorization"}
-            if retry or not self.credentials.on_unauthorized(self.http, bearer):
-                break
+        """Send with the credentials' bearer (a 401 has already had its one retry)."""
+        try:
+            response = self.http.request(method, url, **kwargs)
+        except httpx.TransportError as exc:
+            raise self._transport_error(exc) from None
+        if response.status_code != 401:
+            return response
         raise AuthError(
             f"StandCloud refused the {self.credentials.kind}"
             f" ({_server_reason(response)}): run `bridge sc-login {self.endpoints.base}`"
@@ -204,6 +217,7 @@ def open_client(
     connections: int = 4,
     timeout: float | None = None,
     notify: Any = None,
+    transport: httpx.BaseTransport | None = None,
 ) -> StandCloudClient:
     """A client with the configured API key, else the stored login for the address."""
     from bridge.cloud.auth import load_credentials
@@ -214,4 +228,6 @@ def open_client(
     credentials = load_credentials(
         settings.endpoints, settings.api_key, stores, settings.key_refused
     )
-    return StandCloudClient(settings, credentials, connections=connections, timeout=timeout)
+    return StandCloudClient(
+        settings, credentials, connections=connections, timeout=timeout, transport=transport
+    )

@@ -138,14 +138,6 @@ def test_expired_access_token_is_refreshed_once_on_401(sim):
     assert saved["refresh_token"] != token["refresh_token"]  # rotated and stored
 
 
-def test_token_near_expiry_is_refreshed_before_use(sim):
-    token = _login(sim)
-    token["expires_at"] = time.time() + 5  # inside the one-minute leeway
-    with _client_with(sim, token) as client:
-        client.healthcheck()
-        assert client.credentials.expires_at > time.time() + 60
-
-
 def test_revoked_refresh_token_asks_for_sc_login_again(sim):
     token = _login(sim)
     with _client_with(sim, token) as client:
@@ -164,17 +156,6 @@ def test_api_key_from_environment_wins_over_the_file(sim, monkeypatch):
     assert settings.api_key == sim.api_key
     credentials = load_credentials(settings.endpoints, settings.api_key, token_stores())
     with StandCloudClient(settings, credentials) as client:
-        client.healthcheck()
-
-
-def test_wrong_api_key_is_an_auth_error_naming_the_key(sim):
-    from bridge.cloud.auth import ApiKeyCredentials
-
-    settings = CloudSettings(Endpoints.from_address(sim.address))
-    with (
-        StandCloudClient(settings, ApiKeyCredentials("nope")) as client,
-        pytest.raises(AuthError, match="API key"),
-    ):
         client.healthcheck()
 
 
@@ -207,14 +188,13 @@ def test_two_processes_sharing_a_login_never_replay_a_rotated_refresh_token(sim)
     instead of spending the used refresh token (which would end the whole login)."""
     endpoints = Endpoints.from_address(sim.address)
     token = _login(sim)
+    token["expires_at"] = time.time() + 5  # both will refresh before their first request
     store = token_stores()[0]
     store.save(endpoints.base, token)
+    settings = CloudSettings(endpoints, timeout=5)
     first = TokenCredentials(endpoints, store, dict(token))
     second = TokenCredentials(endpoints, store, dict(token))
-    settings = CloudSettings(endpoints, timeout=5)
-    with httpx.Client() as http:
-        first.refresh(http)
-        second.refresh(http)
     for credentials in (first, second):
         with StandCloudClient(settings, credentials) as client:
             client.healthcheck()
+    assert second.expires_at == first.expires_at  # the second took the first's token
