@@ -64,7 +64,7 @@ class CloudPlugin:
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if not self.section.autosync:
             return
-        from bridge.plugin import finished_run_id
+        from bridge.recording import finished_run_id
 
         run_id = finished_run_id(self.config)
         try:
