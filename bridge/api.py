@@ -262,11 +262,12 @@ def get_start_args() -> dict[str, str]:
 def get_current_report() -> RunReport:
     """The run as recorded so far, in StandCloud's report format: finished cases, and
     the running one (status ``run``) when called from a case, as in HardPy."""
+    from bridge.report import build_report
     from bridge.report_schema import RunReport
 
     recorder = _run("get_current_report")
     recorder.flush()
-    report = recorder.writer.store.report(recorder.run_id)
+    report = build_report(recorder.writer.store.conn, recorder.run_id)
     return RunReport.model_validate(recorder.with_running_case(report))
 
 

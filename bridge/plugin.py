@@ -4,7 +4,7 @@ It is active only when a ``hardpy.toml`` sits next to the tests (or the user pas
 ``--bridge`` / HardPy's ``--hardpy-pt``); otherwise it adds its options and nothing
 else, so unrelated pytest runs neither change nor pay for our imports. Where real
 HardPy is installed too, HardPy runs its plans and we step aside (see beside_hardpy).
-The jobs live beside it: HardPy's options and config discovery (beside_hardpy),
+The jobs live beside it: HardPy's options and config discovery (hardpy_options),
 markers, recording a run (recording), xdist's controller (xdist_controller),
 instruments, StandCloud (cloud.plugin).
 """
@@ -15,15 +15,8 @@ import sys
 
 import pytest
 
-from bridge.beside_hardpy import (
-    SteppedAside,
-    add_options,
-    alias_hardpy,
-    find_config_file,
-    stepping_aside_note,
-    we_record,
-    with_command_line,
-)
+from bridge.beside_hardpy import SteppedAside, stepping_aside_note, we_record
+from bridge.hardpy_options import add_options, alias_hardpy, find_config_file, with_command_line
 from bridge.markers import MARKERS
 
 

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from bridge.beside_hardpy import real_hardpy_version, start_args
+from bridge.beside_hardpy import real_hardpy_version
+from bridge.hardpy_options import start_args
 from bridge.markers import CASE, CaseInfo
 
 if TYPE_CHECKING:
@@ -151,6 +152,7 @@ class BridgePlugin:
 
         from bridge.cloud.required import MISSING_HINTS, RUN_COLUMNS
         from bridge.errors import BridgeError
+        from bridge.report import build_report
         from bridge.run_summary import summary_lines
 
         write = terminalreporter.write_line
@@ -159,7 +161,8 @@ class BridgePlugin:
             write(f"error: run {self.recorder.run_id} stopped: {self.store_failure}", red=True)
         else:
             try:
-                for line, markup in summary_lines(self.store.report(self.recorder.run_id)):
+                for line, markup in summary_lines(
+                        build_report(self.store.conn, self.recorder.run_id)):
                     write(line, **markup)
             except (BridgeError, OSError, sqlite3.Error) as exc:  # never hide the outcome
                 write(f"run {self.recorder.run_id}: cannot read it back: {exc}", red=True)

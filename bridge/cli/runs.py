@@ -94,7 +94,7 @@ def runs_table(console: Any, rows: list[dict[str, Any]]) -> Any:
 
 
 def list_command(args: argparse.Namespace) -> int:
-    from bridge.cli.main import open_store
+    from bridge.cli.options import open_store
     from bridge.store.queries import RunFilter, list_runs, parse_since
 
     where = RunFilter(args.part_number, args.serial_number, args.status,
@@ -119,12 +119,13 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def export_command(args: argparse.Namespace) -> int:
-    from bridge.cli.main import open_store
+    from bridge.cli.options import open_store
+    from bridge.report import build_report
     from bridge.store.queries import resolve_run
 
     with open_store(args, read_only=True) as store:
         run_id = resolve_run(store, args.run)
-        report = store.report(run_id)
+        report = build_report(store.conn, run_id)
     if args.output is None:  # \u escapes: stdout is often a terminal, never steer it
         sys.stdout.write(json.dumps(report, indent=2) + "\n")
         return 0

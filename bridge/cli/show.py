@@ -15,12 +15,13 @@ from bridge.run_summary import limits_text
 
 
 def show_command(args: argparse.Namespace) -> int:
-    from bridge.cli.main import open_store
+    from bridge.cli.options import open_store
+    from bridge.report import build_report
     from bridge.store.queries import case_rows, resolve_run
 
     with open_store(args, read_only=True) as store:
         run_id = resolve_run(store, args.run)
-        report = store.report(run_id)
+        report = build_report(store.conn, run_id)
         cases = list(case_rows(store, run_id))
     if args.json:
         print(json.dumps(run_document(report, cases), indent=2))

@@ -237,7 +237,11 @@ class Store:
                              path=self.path)
 
     def report(self, run_id: str) -> dict:
-        """The run as StandCloud's report (runstore v1 JSON)."""
+        """The run as StandCloud's report (runstore v1 JSON).
+
+        The store's one edge up the import graph (bench/import_graph.py ALLOWED): the
+        uploader (cloud/sync.py) defaults to it; elsewhere call report.build_report.
+        """
         from bridge.report import build_report
 
         return build_report(self.conn, run_id)
