@@ -202,7 +202,7 @@ class BridgePlugin:
             raise
         finally:
             item.__dict__.pop("runtest", None)
-            if self.recorder is not None and self.recorder.case is not None:
+            if self.recorder is not None and self.recorder.in_case:
                 status = self._outcome["status"]
                 if not self._save(status, self._outcome["message"], final=True,
                                   ran=self._outcome["ran"]):
@@ -215,13 +215,12 @@ class BridgePlugin:
         """Land an attempt; a store that cannot take it stops the run as an error
         (never a traceback, and never a run that looks passed without its cases)."""
         assert self.recorder is not None
-        case = self.recorder.case
+        where = self.recorder.case_label()
         try:
             self.recorder.save_attempt(status, message, final=final, ran=ran)
             return True
         except Exception as exc:
-            self.recorder.case = None
-            where = f"{case.module_id}::{case.case_id}" if case else "a case"
+            self.recorder.drop_case()
             self._store_failed(f"{where} could not be stored: {_message_of(exc)}")
             return False
 
@@ -239,7 +238,7 @@ class BridgePlugin:
             pytest.skip(f"run stopped: {self.stop_reason}")
         targets = item.stash[CASE].dependencies
         if targets and self.recorder is not None:
-            reason = self.dependencies.skip_reason(targets, self.recorder.modules)
+            reason = self.dependencies.skip_reason(targets, self.recorder.status_of)
             if reason:
                 self._outcome["ran"] = False
                 pytest.skip(reason)
@@ -258,7 +257,7 @@ class BridgePlugin:
                                                          final=False):
                     raise
             time.sleep(self.stand.model.stand.attempt_pause)
-            recorder.current_case("attempt").start_time = time.time()  # starts after the pause
+            recorder.restart_attempt_clock()  # the next attempt starts after the pause
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):

@@ -59,3 +59,22 @@ def test_the_graph_sees_function_level_imports(graph):
     """A check that cannot fail is no check: a known function-level edge is found."""
     _, edges = graph
     assert "bridge.cloud.plugin" in edges["bridge.plugin"]  # imported inside configure
+
+
+def test_the_recorder_owns_its_state():
+    """api.py and recording.py ask the recorder (methods), never reach into its state."""
+    import ast
+
+    inner = {"modules", "case", "writer", "statuses", "changed"}
+    reached = []
+    for name in ("api.py", "recording.py"):
+        path = SCRIPT.parents[1] / "bridge" / name
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr in inner:
+                owner = node.value
+                owner_name = owner.attr if isinstance(owner, ast.Attribute) else \
+                    getattr(owner, "id", "") if isinstance(owner, ast.Name) else \
+                    getattr(owner.func, "id", "") if isinstance(owner, ast.Call) else ""
+                if owner_name in ("recorder", "_run"):
+                    reached.append(f"{name}:{node.lineno} .{node.attr}")
+    assert reached == []
