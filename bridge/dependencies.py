@@ -15,8 +15,9 @@ from typing import Any
 
 import pytest
 
+from bridge.statuses import NOT_PASSED
+
 Target = tuple[str, str | None]  # module id, case id (None: the whole module)
-NOT_PASSED = ("failed", "error", "skipped")
 
 #: The final status of a case (module: case id None), None until it ran (the recorder's).
 StatusOf = Callable[[str, str | None], str | None]

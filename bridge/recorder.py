@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bridge.errors import DuplicateParameterError, NotInRunError
+from bridge.statuses import FAILING, Status
 from bridge.store.writer import RunWriter
 
 Measurement = Any  # NumericMeasurement | StringMeasurement (pydantic, imported lazily)
@@ -48,15 +49,15 @@ class ModuleState:
     @property
     def status(self) -> str:
         if self.failures:
-            return "failed"
+            return Status.FAILED
         if self.statuses and self.skips == len(self.statuses):
-            return "skipped"
-        return "passed"
+            return Status.SKIPPED
+        return Status.PASSED
 
     def settle(self, case_id: str, status: str) -> None:
         self.statuses[case_id] = status
-        self.failures += status in ("failed", "error")
-        self.skips += status == "skipped"
+        self.failures += status in FAILING
+        self.skips += status == Status.SKIPPED
 
     def row(self) -> dict[str, Any]:
         return {"module_id": self.module_id, "position": self.position, "name": self.name,
@@ -189,7 +190,7 @@ class RunRecorder:
         module = self.modules[case.module_id]
         if final:
             module.settle(case.case_id, status)
-            if status in ("failed", "error") and self.first_failure is None:
+            if status in FAILING and self.first_failure is None:
                 self.first_failure = f"{case.module_id}::{case.case_id}"
                 self.set_once("caused_dut_failure_id", self.first_failure,
                               "caused_dut_failure_id")
@@ -241,7 +242,8 @@ class RunRecorder:
         return report
 
     def status(self) -> str:
-        return "failed" if any(m.failures for m in self.modules.values()) else "passed"
+        failed = any(m.failures for m in self.modules.values())
+        return Status.FAILED if failed else Status.PASSED
 
     def finish(self, status: str) -> None:
         changed, instruments = self._take_changes()

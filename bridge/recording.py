@@ -17,6 +17,7 @@ import pytest
 from bridge.beside_hardpy import real_hardpy_version
 from bridge.hardpy_options import start_args
 from bridge.markers import CASE, CaseInfo
+from bridge.statuses import Status
 
 if TYPE_CHECKING:
     from bridge.config import StandConfig
@@ -109,11 +110,12 @@ class BridgePlugin:
 
         restore_sigterm(self._restore_sigterm)
         interrupted = exitstatus == pytest.ExitCode.INTERRUPTED and self.stop_reason is None
+        status: str
         if self.store_failure:
-            status = "error"
+            status = Status.ERROR
             session.exitstatus = pytest.ExitCode.INTERRUPTED
         else:
-            status = "stopped" if interrupted else self.recorder.status()
+            status = Status.STOPPED if interrupted else self.recorder.status()
         try:
             self.recorder.finish(status)
         except Exception as exc:  # the store took the cases but not the run's end
@@ -191,14 +193,14 @@ class BridgePlugin:
             self.recorder.begin_case(info.module_id, info.module_name, info.case_id,
                                      info.case_name, group=info.group,
                                      module_group=info.module_group)
-        self._outcome = {"status": "passed", "message": None, "ran": True}
+        self._outcome = {"status": Status.PASSED, "message": None, "ran": True}
         if self.recorder is not None:  # the call phase runs the attempts
             item.runtest = functools.partial(self._attempts, item, item.runtest)  # type: ignore[method-assign]
         try:
             return (yield)
         except (KeyboardInterrupt, pytest.exit.Exception) as exc:
             # Ctrl-C, SIGTERM or pytest.exit() inside the case: it did not pass.
-            self._outcome.update(status="stopped", message=_message_of(exc))
+            self._outcome.update(status=Status.STOPPED, message=_message_of(exc))
             raise
         finally:
             item.__dict__.pop("runtest", None)
@@ -206,8 +208,8 @@ class BridgePlugin:
                 status = self._outcome["status"]
                 if not self._save(status, self._outcome["message"], final=True,
                                   ran=self._outcome["ran"]):
-                    status = "error"
-                if info.critical and status != "passed" and not self.stop_reason:
+                    status = Status.ERROR
+                if info.critical and status != Status.PASSED and not self.stop_reason:
                     self.stop_reason = (f"critical case {info.module_id}::{info.case_id} "
                                         f"{status}")
 
@@ -253,7 +255,7 @@ class BridgePlugin:
                 runtest()
                 return
             except (Exception, pytest.fail.Exception) as exc:
-                if attempt == attempts or not self._save("failed", _message_of(exc),
+                if attempt == attempts or not self._save(Status.FAILED, _message_of(exc),
                                                          final=False):
                     raise
             time.sleep(self.stand.model.stand.attempt_pause)
@@ -263,12 +265,12 @@ class BridgePlugin:
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
         report = yield
         outcome = self._outcome
-        if report.skipped and outcome["status"] == "passed":
-            outcome["status"] = "skipped"
+        if report.skipped and outcome["status"] == Status.PASSED:
+            outcome["status"] = Status.SKIPPED
             outcome["message"] = _skip_reason(report)
         elif report.failed:
-            status = "failed" if call.when == "call" else "error"
-            if outcome["status"] in ("passed", "skipped"):
+            status = Status.FAILED if call.when == "call" else Status.ERROR
+            if outcome["status"] in (Status.PASSED, Status.SKIPPED):
                 outcome["status"] = status
                 outcome["message"] = (_message_of(call.excinfo.value) if call.excinfo
                                       else str(report.longrepr))

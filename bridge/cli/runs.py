@@ -14,10 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from bridge.cli.tables import Col
+from bridge.statuses import Status
 
-STATUSES = ("run", "passed", "failed", "error", "stopped", "interrupted")
-STATUS_STYLE = {"passed": "green", "failed": "red", "error": "red", "skipped": "yellow",
-                "interrupted": "magenta", "stopped": "magenta", "run": "cyan"}
+# A run's statuses, as `bridge runs --status` takes them (a run is never skipped).
+STATUSES = tuple(s.value for s in (Status.RUN, Status.PASSED, Status.FAILED, Status.ERROR,
+                                   Status.STOPPED, Status.INTERRUPTED))
+STATUS_STYLE: dict[str, str] = {Status.PASSED: "green", Status.FAILED: "red", Status.ERROR: "red",
+                Status.SKIPPED: "yellow", Status.INTERRUPTED: "magenta",
+                Status.STOPPED: "magenta", Status.RUN: "cyan"}
 ID_SHOWN = 8  # characters of a run id in tables: a prefix `bridge show` accepts
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from bridge.cli.runs import duration, status_cell, when
 from bridge.run_summary import limits_text
+from bridge.statuses import Status
 
 
 def show_command(args: argparse.Namespace) -> int:
@@ -82,7 +83,7 @@ def run_view(report: dict[str, Any], cases: list[dict[str, Any]]) -> list[Any]:
     if stand["instruments"]:
         view.append(_instruments_table(stand["instruments"]))
     view.append(cases_table(report, cases))
-    messages = [case for case in cases if case["assertion_msg"] and case["status"] != "passed"]
+    messages = [case for case in cases if case["assertion_msg"] and case["status"] != Status.PASSED]
     if messages:
         view.append(Text("failures", style="bold"))
     for case in messages:
