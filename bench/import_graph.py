@@ -126,8 +126,8 @@ def main(argv: list[str]) -> int:
     order = {name: index for index, name in enumerate((*LAYERS, EXTERNAL))}
     print("layer (bottom up) -> the layers it imports")
     for source in sorted(layers, key=order.__getitem__):
-        targets = sorted(layers[source], key=order.__getitem__)
-        print(f"  {source:19} -> {', '.join(targets)}")
+        imported = sorted(layers[source], key=order.__getitem__)
+        print(f"  {source:19} -> {', '.join(imported)}")
     back = back_edges(edges)
     print(f"back-edges (a module importing a layer above its own): {len(back)}")
     for edge in back:
