@@ -234,10 +234,7 @@ def set_case_artifact(data: dict[str, Any]) -> None:
 
 def set_module_artifact(data: dict[str, Any]) -> None:
     check_json("module artifact", data)
-    recorder = _run("set_module_artifact")
-    module = recorder.modules[recorder.current_case("set_module_artifact").module_id]
-    module.artifact.update(data)
-    module.changed = True
+    _run("set_module_artifact").set_module_artifact(data)
 
 
 def set_run_artifact(data: dict[str, Any]) -> None:
@@ -264,10 +261,7 @@ def get_current_report() -> RunReport:
     the running one (status ``run``) when called from a case, as in HardPy."""
     from bridge.report_schema import RunReport
 
-    recorder = _run("get_current_report")
-    recorder.flush()
-    report = recorder.writer.store.report(recorder.run_id)
-    return RunReport.model_validate(recorder.with_running_case(report))
+    return RunReport.model_validate(_run("get_current_report").current_report())
 
 
 

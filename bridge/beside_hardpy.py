@@ -5,6 +5,8 @@ Both packages register a pytest plugin with the same options (``--hardpy-db-url`
 option of one name, which would break every pytest run in that venv; so when HardPy is
 installed we step aside: no options of HardPy's, no ``hardpy`` alias, no recording,
 unless the user asks for us (``--bridge``, or ``[bridge] enabled = true``).
+
+No pytest here: the ``bridge``/``hardpy`` command reads these facts too.
 """
 
 from __future__ import annotations

@@ -10,20 +10,17 @@ in HardPy.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any, Protocol
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import pytest
 
+from bridge.statuses import NOT_PASSED
+
 Target = tuple[str, str | None]  # module id, case id (None: the whole module)
-NOT_PASSED = ("failed", "error", "skipped")
 
-
-class _Module(Protocol):
-    statuses: dict[str, str]
-
-    @property
-    def status(self) -> str: ...
+#: The final status of a case (module: case id None), None until it ran (the recorder's).
+StatusOf = Callable[[str, str | None], str | None]
 
 
 def parse(where: str, marks: Iterable[pytest.Mark]) -> tuple[Target, ...]:
@@ -63,17 +60,12 @@ class Dependencies:
                 if target not in self.known:
                     self.unknown.setdefault(label(target), []).append(nodeid)
 
-    def skip_reason(self, targets: tuple[Target, ...],
-                    modules: Mapping[str, _Module]) -> str | None:
+    def skip_reason(self, targets: tuple[Target, ...], status_of: StatusOf) -> str | None:
         """Why the case must be skipped, or None when every known target holds."""
         for target in targets:
             if target not in self.known:
                 continue  # ignored as in HardPy; named in the summary
-            module_id, case_id = target
-            module = modules.get(module_id)
-            if module is None or not module.statuses:
-                continue  # not run yet
-            status = module.status if case_id is None else module.statuses.get(case_id)
+            status = status_of(*target)  # None: not run yet
             if status in NOT_PASSED:
                 return f"dependency {label(target)} did not pass ({status})"
         return None

@@ -152,7 +152,9 @@ class InstrumentsPlugin:
         spec = self.specs[name]
         options = dict(spec.options)
         if self.mode == "sim":
-            options.update(spec.driver_cls.sim_options())
+            from drivers.sim.bench import BENCH
+
+            options.update(BENCH.sim_options(spec.driver_cls))
         lock = None
         if spec.shared:
             from drivers.lock import SharedLock

@@ -58,6 +58,9 @@ class CaseInfo:
         self.dependencies = dependencies.parse(where, item.iter_markers("dependency"))
 
 
+
+CASE = pytest.StashKey[CaseInfo]()  # each collected item's CaseInfo
+
 def _text(where: str, mark: pytest.Mark | None) -> str | None:
     """A name marker's text; an empty one means the id (HardPy)."""
     if mark is None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bridge.errors import DuplicateParameterError, NotInRunError
+from bridge.statuses import FAILING, Status
 from bridge.store.writer import RunWriter
 
 Measurement = Any  # NumericMeasurement | StringMeasurement (pydantic, imported lazily)
@@ -48,15 +49,15 @@ class ModuleState:
     @property
     def status(self) -> str:
         if self.failures:
-            return "failed"
+            return Status.FAILED
         if self.statuses and self.skips == len(self.statuses):
-            return "skipped"
-        return "passed"
+            return Status.SKIPPED
+        return Status.PASSED
 
     def settle(self, case_id: str, status: str) -> None:
         self.statuses[case_id] = status
-        self.failures += status in ("failed", "error")
-        self.skips += status == "skipped"
+        self.failures += status in FAILING
+        self.skips += status == Status.SKIPPED
 
     def row(self) -> dict[str, Any]:
         return {"module_id": self.module_id, "position": self.position, "name": self.name,
@@ -120,6 +121,44 @@ class RunRecorder:
 
     # -- cases ------------------------------------------------------------------------
 
+    @property
+    def in_case(self) -> bool:
+        """Whether a case is running (begun, its final attempt not yet saved)."""
+        return self.case is not None
+
+    def case_label(self) -> str:
+        """``module::case`` of the running case, for messages."""
+        case = self.case
+        return f"{case.module_id}::{case.case_id}" if case else "a case"
+
+    def drop_case(self) -> None:
+        """Forget the running case unsaved (the store refused it; the run stops)."""
+        self.case = None
+
+    def restart_attempt_clock(self) -> None:
+        """The next attempt starts now (after the pause between attempts)."""
+        self.current_case("attempt").start_time = time.time()
+
+    def status_of(self, module_id: str, case_id: str | None) -> str | None:
+        """The final status of a case (of a module: ``case_id`` None); None until it ran."""
+        module = self.modules.get(module_id)
+        if module is None or not module.statuses:
+            return None
+        return module.status if case_id is None else module.statuses.get(case_id)
+
+    def set_module_artifact(self, data: dict[str, Any]) -> None:
+        """Merge into the running case's module artifact, written with the next case."""
+        module = self.modules[self.current_case("set_module_artifact").module_id]
+        module.artifact.update(data)
+        module.changed = True
+
+    def current_report(self) -> dict[str, Any]:
+        """The run as stored so far plus the running case (status ``run``), as a dict."""
+        from bridge.report import build_report
+
+        self.flush()
+        return self.with_running_case(build_report(self.writer.store.conn, self.run_id))
+
     def current_case(self, function: str) -> CaseState:
         if self.case is None:
             raise NotInRunError(f"bridge.{function}() needs a running test case; it was "
@@ -151,7 +190,7 @@ class RunRecorder:
         module = self.modules[case.module_id]
         if final:
             module.settle(case.case_id, status)
-            if status in ("failed", "error") and self.first_failure is None:
+            if status in FAILING and self.first_failure is None:
                 self.first_failure = f"{case.module_id}::{case.case_id}"
                 self.set_once("caused_dut_failure_id", self.first_failure,
                               "caused_dut_failure_id")
@@ -203,7 +242,8 @@ class RunRecorder:
         return report
 
     def status(self) -> str:
-        return "failed" if any(m.failures for m in self.modules.values()) else "passed"
+        failed = any(m.failures for m in self.modules.values())
+        return Status.FAILED if failed else Status.PASSED
 
     def finish(self, status: str) -> None:
         changed, instruments = self._take_changes()

@@ -14,8 +14,9 @@ import sqlite3
 from typing import Any
 
 from bridge.errors import StoreError
+from bridge.statuses import Status
 
-_STATUS = {"interrupted": "stopped"}
+_STATUS = {Status.INTERRUPTED.value: Status.STOPPED.value}  # plain str: the report is JSON
 
 
 def _time(value: float | None) -> int | None:

@@ -13,8 +13,10 @@ from collections import Counter
 from typing import Any
 
 from bridge.cli.text import shown
+from bridge.statuses import Status
 
-STATUS_ORDER = ("passed", "failed", "error", "skipped", "stopped", "run")
+STATUS_ORDER = (Status.PASSED, Status.FAILED, Status.ERROR, Status.SKIPPED, Status.STOPPED,
+                Status.RUN)
 MAX_LISTED = 10  # failing measurements listed; the rest are counted
 
 
@@ -44,7 +46,7 @@ def summary_lines(report: dict[str, Any]) -> list[tuple[str, dict[str, bool]]]:
     status = report["status"]
     lines: list[tuple[str, dict[str, bool]]] = [
         (f"run {report['id']}: {status}   (bridge show {report['id'][:8]})",
-         {"green": status == "passed", "red": status != "passed", "bold": True}),
+         {"green": status == Status.PASSED, "red": status != Status.PASSED, "bold": True}),
         ("cases: " + (", ".join(f"{counts[s]} {s}" for s in order) or "none"), {}),
     ]
     failing, passed_anyway = [], []
@@ -52,7 +54,7 @@ def summary_lines(report: dict[str, Any]) -> list[tuple[str, dict[str, bool]]]:
         bad = [m for m in case["measurements"] if m.get("result") is False]
         where = shown(f"{module['name']} / {case['name'] or case_id}")
         failing += [f"  {where}: {measurement_text(m)}" for m in bad]
-        if bad and case["status"] == "passed":
+        if bad and case["status"] == Status.PASSED:
             passed_anyway.append(f"  {where}: passed, though {len(bad)} measurement(s) failed")
     if failing:
         lines.append((f"failing measurements ({len(failing)}):", {"red": True}))

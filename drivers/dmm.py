@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from drivers.scpi import ScpiInstrument, measurement
-from drivers.sim import DMM_RESOURCE
 
 
 class ScpiMultimeter(ScpiInstrument):
@@ -13,7 +12,7 @@ class ScpiMultimeter(ScpiInstrument):
     transaction, so a reading never depends on state left by another slot.
     """
 
-    SIM_RESOURCE = DMM_RESOURCE
+    SIM_RESOURCE = "USB0::0x2A8D::0x0101::SIMDMM01::INSTR"  # drivers/sim/stand.yaml
 
     dc_voltage = measurement("MEAS:VOLT:DC?", "DC voltage, volts.")
     ac_voltage = measurement("MEAS:VOLT:AC?", "AC voltage (RMS), volts.")

@@ -6,7 +6,6 @@ import copy
 from typing import Any, ClassVar
 
 from drivers.scpi import ScpiInstrument, control, measurement, on_off
-from drivers.sim import PSU_RESOURCE
 
 
 class ScpiPowerSupply(ScpiInstrument):
@@ -18,7 +17,7 @@ class ScpiPowerSupply(ScpiInstrument):
     ``channel`` (an option); :meth:`on_channel` gives a driver for another one.
     """
 
-    SIM_RESOURCE = PSU_RESOURCE
+    SIM_RESOURCE = "TCPIP0::psu.sim::5025::SOCKET"  # drivers/sim/stand.yaml
     OPTIONS: ClassVar[dict[str, Any]] = {**ScpiInstrument.OPTIONS, "channel": 1}
 
     voltage = control("VOLT? (@{ch})", "VOLT {value:.3f},(@{ch})",

@@ -111,7 +111,8 @@ class ScpiInstrument(Driver):
     #: Query of the error queue and the reply that means "empty".
     ERROR_QUERY: ClassVar[str] = "SYST:ERR?"
     #: A pyvisa-sim YAML beside the driver's module that simulates it (``--stand sim``);
-    #: empty: the simulated stand of drivers/sim (supply, DMM).
+    #: empty: the simulated stand of drivers/sim (supply, DMM), which the bench wires
+    #: (drivers.sim.bench.SimBench.sim_options): production drivers never import it.
     SIM_YAML: ClassVar[str] = ""
 
     def __init__(self, transport: Transport, **options: Any):
@@ -139,11 +140,7 @@ class ScpiInstrument(Driver):
             if not yaml.is_file():
                 raise InstrumentError(f"{cls.__name__}.SIM_YAML: no file {yaml}")
             return {"backend": f"{yaml}@sim", "timeout": 5.0}
-        from drivers.sim.bench import BENCH
-
-        # Simulated timeouts cost no real time; a long one only guards pyvisa-sim's
-        # real-time read loop against a stalled process on a loaded machine.
-        return {"backend": BENCH.visa_backend(), "timeout": 5.0}
+        return {}
 
     def ask(self, command: str) -> str:
         """Send a query, return the reply line."""

@@ -94,7 +94,7 @@ def _stand_name_option(parser: Any, help_text: str) -> None:
 
 # -- shared helpers -------------------------------------------------------------------
 def _stand(args: argparse.Namespace) -> Any:
-    from bridge.cli.main import stand_config
+    from bridge.cli.options import stand_config
 
     return stand_config(args)
 

@@ -21,7 +21,7 @@ def register(commands: Any) -> None:
 
 
 def report_command(args: argparse.Namespace) -> int:
-    from bridge.cli.main import open_store
+    from bridge.cli.options import open_store
 
     if (args.run is None) == (args.part_number is None):
         raise ValueError("give a RUN, or --part-number P for the production view (not both)")

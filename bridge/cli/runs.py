@@ -14,10 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from bridge.cli.tables import Col
+from bridge.statuses import Status
 
-STATUSES = ("run", "passed", "failed", "error", "stopped", "interrupted")
-STATUS_STYLE = {"passed": "green", "failed": "red", "error": "red", "skipped": "yellow",
-                "interrupted": "magenta", "stopped": "magenta", "run": "cyan"}
+# A run's statuses, as `bridge runs --status` takes them (a run is never skipped).
+STATUSES = tuple(s.value for s in (Status.RUN, Status.PASSED, Status.FAILED, Status.ERROR,
+                                   Status.STOPPED, Status.INTERRUPTED))
+STATUS_STYLE: dict[str, str] = {Status.PASSED: "green", Status.FAILED: "red", Status.ERROR: "red",
+                Status.SKIPPED: "yellow", Status.INTERRUPTED: "magenta",
+                Status.STOPPED: "magenta", Status.RUN: "cyan"}
 ID_SHOWN = 8  # characters of a run id in tables: a prefix `bridge show` accepts
 
 
@@ -94,7 +98,7 @@ def runs_table(console: Any, rows: list[dict[str, Any]]) -> Any:
 
 
 def list_command(args: argparse.Namespace) -> int:
-    from bridge.cli.main import open_store
+    from bridge.cli.options import open_store
     from bridge.store.queries import RunFilter, list_runs, parse_since
 
     where = RunFilter(args.part_number, args.serial_number, args.status,
@@ -119,12 +123,13 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def export_command(args: argparse.Namespace) -> int:
-    from bridge.cli.main import open_store
+    from bridge.cli.options import open_store
+    from bridge.report import build_report
     from bridge.store.queries import resolve_run
 
     with open_store(args, read_only=True) as store:
         run_id = resolve_run(store, args.run)
-        report = store.report(run_id)
+        report = build_report(store.conn, run_id)
     if args.output is None:  # \u escapes: stdout is often a terminal, never steer it
         sys.stdout.write(json.dumps(report, indent=2) + "\n")
         return 0

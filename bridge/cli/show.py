@@ -12,15 +12,17 @@ from typing import Any
 
 from bridge.cli.runs import duration, status_cell, when
 from bridge.run_summary import limits_text
+from bridge.statuses import Status
 
 
 def show_command(args: argparse.Namespace) -> int:
-    from bridge.cli.main import open_store
+    from bridge.cli.options import open_store
+    from bridge.report import build_report
     from bridge.store.queries import case_rows, resolve_run
 
     with open_store(args, read_only=True) as store:
         run_id = resolve_run(store, args.run)
-        report = store.report(run_id)
+        report = build_report(store.conn, run_id)
         cases = list(case_rows(store, run_id))
     if args.json:
         print(json.dumps(run_document(report, cases), indent=2))
@@ -81,7 +83,7 @@ def run_view(report: dict[str, Any], cases: list[dict[str, Any]]) -> list[Any]:
     if stand["instruments"]:
         view.append(_instruments_table(stand["instruments"]))
     view.append(cases_table(report, cases))
-    messages = [case for case in cases if case["assertion_msg"] and case["status"] != "passed"]
+    messages = [case for case in cases if case["assertion_msg"] and case["status"] != Status.PASSED]
     if messages:
         view.append(Text("failures", style="bold"))
     for case in messages:

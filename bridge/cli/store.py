@@ -19,7 +19,7 @@ def register(commands: Any) -> None:
 
 
 def _path(args: argparse.Namespace) -> Path:
-    from bridge.cli.main import stand_config
+    from bridge.cli.options import stand_config
 
     return args.store if args.store is not None else stand_config(args).store_path
 

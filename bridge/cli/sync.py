@@ -16,7 +16,7 @@ from bridge.cli.cloud import _settings, _when, json_text
 def run_sync(args: argparse.Namespace) -> int:
     """Exit 1 while any run is left pending, held or rejected (a held run needs the
     plan fixed; a second `sync` must not say all is well because nothing was tried)."""
-    from bridge.cli.main import open_store
+    from bridge.cli.options import open_store
     from bridge.cli.text import shown
     from bridge.store import outbox
 
@@ -25,8 +25,7 @@ def run_sync(args: argparse.Namespace) -> int:
     with open_store(args, read_only=args.status) as store:
         if args.status:
             return _status(store, as_json=args.json)
-        from bridge.cloud.plugin import result_line
-        from bridge.cloud.progress import sync_with_progress
+        from bridge.cloud.progress import result_line, sync_with_progress
         from bridge.cloud.sync import SyncResult, Uploader
 
         if args.retry_rejected:

@@ -64,7 +64,7 @@ class CloudPlugin:
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if not self.section.autosync:
             return
-        from bridge.plugin import finished_run_id
+        from bridge.recording import finished_run_id
 
         run_id = finished_run_id(self.config)
         try:
@@ -76,7 +76,7 @@ class CloudPlugin:
 
     def _autosync(self, run_id: str | None) -> None:
         from bridge.cloud.client import open_client
-        from bridge.cloud.progress import sync_with_progress
+        from bridge.cloud.progress import result_line, sync_with_progress
         from bridge.cloud.sync import RetryPolicy, Uploader
         from bridge.store import Store
 
@@ -98,19 +98,3 @@ class CloudPlugin:
             )
             result = sync_with_progress(uploader, run_ids=only, tried_before=tried_before)
         self._say(result_line(result, run_id))
-
-
-def result_line(result: Any, run_id: str | None) -> str:
-    parts = []
-    if result.uploaded:
-        parts.append(f"{len(result.uploaded)} uploaded")
-    if result.held:
-        parts.append(f"{len(result.held)} held: {next(iter(result.held.values()))}")
-    if result.rejected:
-        parts.append(f"{len(result.rejected)} rejected: {next(iter(result.rejected.values()))}")
-    if result.pending:
-        reason = result.error or next(iter(result.pending.values()))
-        parts.append(f"{len(result.pending)} still queued ({reason}); `bridge sync` will retry")
-    if result.busy:
-        parts.append(f"{len(result.busy)} left to another sync that is uploading them")
-    return "StandCloud: " + ("; ".join(parts) if parts else "nothing to upload")

@@ -43,3 +43,20 @@ def sync_with_progress(
             bar.update(task, advance=1, note=shown(f"{run_id[:8]} {outcome}"))
 
         return uploader.sync(run_ids, progress=advance, tried_before=tried_before)
+
+
+def result_line(result: SyncResult, run_id: str | None) -> str:
+    """One line saying what an upload did (``bridge sync`` and autosync print it)."""
+    parts = []
+    if result.uploaded:
+        parts.append(f"{len(result.uploaded)} uploaded")
+    if result.held:
+        parts.append(f"{len(result.held)} held: {next(iter(result.held.values()))}")
+    if result.rejected:
+        parts.append(f"{len(result.rejected)} rejected: {next(iter(result.rejected.values()))}")
+    if result.pending:
+        reason = result.error or next(iter(result.pending.values()))
+        parts.append(f"{len(result.pending)} still queued ({reason}); `bridge sync` will retry")
+    if result.busy:
+        parts.append(f"{len(result.busy)} left to another sync that is uploading them")
+    return "StandCloud: " + ("; ".join(parts) if parts else "nothing to upload")

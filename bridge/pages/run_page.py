@@ -15,6 +15,7 @@ from typing import Any
 
 from bridge.pages import svg
 from bridge.pages.layout import collapsible, duration, facts, page, status, text, when
+from bridge.statuses import Status
 
 # (module id, case id) → (seconds the final attempt took, attempts made)
 CaseTimes = Mapping[tuple[str, str], tuple[float | None, int]]
@@ -82,7 +83,7 @@ def _measurement_row(m: Mapping[str, Any]) -> str:
             low = high = m.get("comparison_value")
         drawn = gauge(float(value), low, high)
     unit = m.get("unit") or ""
-    verdict = {True: "passed", False: "failed"}.get(result, "")
+    verdict = {True: Status.PASSED.value, False: Status.FAILED.value}.get(result, "")
     row = " class=bad" if result is False else ""
     return (f"<tr{row}><td>{text(m.get('name'))}<td class=n>{text(value)} {escape(unit)}"
             f"<td>{_limits_text(m)}<td>{drawn}"
@@ -120,7 +121,7 @@ def _case(module_id: str, case_id: str, case: Mapping[str, Any], times: CaseTime
         name += f" <small>{escape(case_id)}</small>"
     # End tags of td, th and tr are optional in HTML: left out, they keep a page of
     # 1000 cases under 300 kB.
-    row = "c" if state in ("passed", "skipped") else f"'c {state}'"
+    row = "c" if state in (Status.PASSED, Status.SKIPPED) else f"'c {state}'"
     tries = f"{attempts} {'try' if attempts == 1 else 'tries'}"
     rows = [f"<tr class={row}><th>{name} <b class={state or 'muted'}>{state or '—'}</b>"
             f"<td>{duration(took)}<td>{tries}"]
@@ -140,8 +141,10 @@ def _case(module_id: str, case_id: str, case: Mapping[str, Any], times: CaseTime
 
 def _banner(report: Mapping[str, Any]) -> str:
     state = report.get("status")
-    label, css = {"passed": ("PASS", "pass"), "failed": ("FAIL", "fail"),
-                  "error": ("FAIL (error)", "fail")}.get(state, (str(state).upper(), "other"))
+    banners: dict[Any, tuple[str, str]] = {
+        Status.PASSED: ("PASS", "pass"), Status.FAILED: ("FAIL", "fail"),
+        Status.ERROR: ("FAIL (error)", "fail")}
+    label, css = banners.get(state, (str(state).upper(), "other"))
     dut = report.get("dut") or {}
     return (f"<div class='banner {css}' data-status='{escape(str(state))}'>{label}"
             f"<small>{text(report.get('name'))} · {text(dut.get('part_number'))} "

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from bridge.statuses import Status
+
 
 class Run(Protocol):
     run_id: str
@@ -60,12 +62,12 @@ def yields(runs: Sequence[Run], *, day: Callable[[float], str] = day_of) -> Yiel
     for unit_runs in by_unit.values():
         first, last = unit_runs[0], unit_runs[-1]
         overall.units += 1
-        overall.first_passed += first.status == "passed"
-        overall.finally_passed += last.status == "passed"
+        overall.first_passed += first.status == Status.PASSED
+        overall.finally_passed += last.status == Status.PASSED
         for entry in (by_stand[first.stand or "—"], by_day[day(first.start)]):
             entry.units += 1
-            entry.first_passed += first.status == "passed"
-            entry.finally_passed += last.status == "passed"
+            entry.first_passed += first.status == Status.PASSED
+            entry.finally_passed += last.status == Status.PASSED
     retested = sorted(((s, len(r)) for s, r in by_unit.items()
                        if len(r) > 1 and not s.startswith("run:")), key=lambda x: (-x[1], x[0]))
     return Yields(overall, dict(sorted(by_stand.items())), dict(sorted(by_day.items())),

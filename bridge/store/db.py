@@ -237,7 +237,8 @@ class Store:
                              path=self.path)
 
     def report(self, run_id: str) -> dict:
-        """The run as StandCloud's report (runstore v1 JSON)."""
+        """The run as StandCloud's report (runstore v1 JSON); the store's one edge up the
+        import graph (bench/import_graph.py ALLOWED), for cloud/sync.py's Uploader."""
         from bridge.report import build_report
 
         return build_report(self.conn, run_id)

@@ -15,7 +15,8 @@ from __future__ import annotations
 import hashlib
 import struct
 
-#: The simulated instruments' addresses (as in stand.yaml).
+#: The simulated instruments' addresses (as in stand.yaml and the drivers' SIM_RESOURCE:
+#: production drivers never import the simulator).
 PSU_RESOURCE = "TCPIP0::psu.sim::5025::SOCKET"
 DMM_RESOURCE = "USB0::0x2A8D::0x0101::SIMDMM01::INSTR"
 

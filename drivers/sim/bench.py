@@ -22,7 +22,7 @@ import random
 import re
 from collections import defaultdict, deque
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyvisa import constants, rname
 from pyvisa.errors import VisaIOError
@@ -30,7 +30,11 @@ from pyvisa_sim.devices import Device
 from pyvisa_sim.parser import get_devices
 
 from bridge.errors import InstrumentError
+from drivers.scpi import ScpiInstrument
 from drivers.sim import DMM_RESOURCE, PSU_RESOURCE
+
+if TYPE_CHECKING:
+    from drivers.base import Driver
 
 FAULTS = ("silent", "garbage", "truncate", "slow", "reset", "vanish", "wrong_eol", "crc")
 _PSU_MEAS = re.compile(rb"MEAS:(VOLT|CURR)\? \(@(\d+)\)")
@@ -129,6 +133,16 @@ class SimBench:
     @staticmethod
     def yaml_path() -> str:
         return str(resources.files("drivers.sim").joinpath("stand.yaml"))
+
+    def sim_options(self, driver_cls: type[Driver]) -> dict[str, Any]:
+        """Options that point a driver at its simulator: its own (``SIM_YAML``), else,
+        for a SCPI instrument, this bench's coupled pyvisa-sim library."""
+        own = driver_cls.sim_options()
+        if own or not issubclass(driver_cls, ScpiInstrument):
+            return own
+        # Simulated timeouts cost no real time; a long one only guards pyvisa-sim's
+        # real-time read loop against a stalled process on a loaded machine.
+        return {"backend": self.visa_backend(), "timeout": 5.0}
 
     def visa_backend(self) -> str:
         """The pyvisa backend string of the simulated stand, coupled to this bench."""

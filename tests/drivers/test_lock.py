@@ -8,6 +8,7 @@ import textwrap
 import threading
 
 from drivers.lock import SharedLock
+from drivers.sim.bench import BENCH
 from drivers.sim.interleave import InterleaveChecker
 
 WORKER = textwrap.dedent("""
@@ -82,7 +83,7 @@ def test_the_simulator_counts_commands_that_bypass_the_lock(tmp_path, bench, sim
     bench.watch(ScpiPowerSupply.SIM_RESOURCE, checker)
     lock = SharedLock(tmp_path / "psu.lock", checker)
     with ScpiPowerSupply.open(ScpiPowerSupply.SIM_RESOURCE, lock=lock,
-                              **ScpiPowerSupply.sim_options()) as psu:
+                              **BENCH.sim_options(ScpiPowerSupply)) as psu:
         psu.voltage = 5.0  # VOLT + SYST:ERR?, one transaction
         assert (checker.commands, checker.unguarded) == (3, 0)  # with *IDN? at open
         psu.transport.write("OUTP 1,(@1)")  # around the driver's lock

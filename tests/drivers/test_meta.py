@@ -11,6 +11,7 @@ from drivers.dmm import ScpiMultimeter
 from drivers.dut import DutConsole
 from drivers.psu import ScpiPowerSupply
 from drivers.scpi import measurement
+from drivers.sim.bench import BENCH
 
 DRIVERS = [ScpiPowerSupply, ScpiMultimeter, DutConsole]
 METADATA_KEYS = {"manufacturer", "model", "serial", "firmware", "resource", "driver",
@@ -58,7 +59,7 @@ def test_driver_constructor_and_open_are_uniform(driver_cls):
 def test_opening_a_driver_yields_its_full_identity(bench, driver_cls):
     resource = driver_cls.SIM_RESOURCE.format(slot="meta").replace("?channel=1", "")
     heard = []
-    with driver_cls.open(resource, **driver_cls.sim_options()) as driver:
+    with driver_cls.open(resource, **BENCH.sim_options(driver_cls)) as driver:
         driver.identity_listeners.append(heard.append)
         if not driver.identified:
             driver.wait_for_boot()
@@ -78,7 +79,7 @@ def test_a_driver_whose_open_fails_leaves_no_session_open(bench, sim_backend):
     before = len(lib.sessions)
     bench.inject(ScpiPowerSupply.SIM_RESOURCE, "silent")  # *IDN? never answered
     with pytest.raises(Exception, match="timeout"):
-        ScpiPowerSupply.open(ScpiPowerSupply.SIM_RESOURCE, **ScpiPowerSupply.sim_options())
+        ScpiPowerSupply.open(ScpiPowerSupply.SIM_RESOURCE, **BENCH.sim_options(ScpiPowerSupply))
     assert len(lib.sessions) == before
 
 

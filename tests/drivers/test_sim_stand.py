@@ -14,6 +14,7 @@ from drivers.dmm import ScpiMultimeter
 from drivers.dut import DutConsole
 from drivers.psu import ScpiPowerSupply
 from drivers.sim import make_image
+from drivers.sim.bench import BENCH
 
 
 class Stand:
@@ -33,9 +34,9 @@ def stand(bench):
     whether the supply's output is off."""
     with contextlib.ExitStack() as stack:
         psu = stack.enter_context(ScpiPowerSupply.open(
-            ScpiPowerSupply.SIM_RESOURCE, **ScpiPowerSupply.sim_options()))
+            ScpiPowerSupply.SIM_RESOURCE, **BENCH.sim_options(ScpiPowerSupply)))
         dmm = stack.enter_context(ScpiMultimeter.open(
-            ScpiMultimeter.SIM_RESOURCE, **ScpiMultimeter.sim_options()))
+            ScpiMultimeter.SIM_RESOURCE, **BENCH.sim_options(ScpiMultimeter)))
         dut = stack.enter_context(DutConsole.open("dutsim://slot0?channel=1"))
         yield Stand(psu, dmm, dut)
     assert bench.psu_state(1)["output"] == 0, "the supply was left on"
