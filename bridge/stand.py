@@ -31,6 +31,8 @@ def hardware_id() -> str:
 
 
 def _windows_machine_guid() -> str:
+    if sys.platform != "win32":  # winreg exists on Windows only (the type checker knows)
+        return ""
     import winreg
 
     try:

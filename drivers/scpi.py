@@ -94,7 +94,7 @@ def parse_idn(reply: str) -> Identity:
     """``*IDN?`` → manufacturer, model, serial, firmware (missing fields stay None)."""
     fields = [f.strip() or None for f in reply.split(",")]
     fields += [None] * (4 - len(fields))
-    return Identity(*fields[:3], ",".join(f for f in fields[3:] if f) or None)
+    return Identity(fields[0], fields[1], fields[2], ",".join(f for f in fields[3:] if f) or None)
 
 
 class ScpiInstrument(Driver):

@@ -74,15 +74,16 @@ def gauge(value: float, low: float | None, high: float | None) -> str:
 def _measurement_row(m: Mapping[str, Any]) -> str:
     result = m.get("result")
     value, drawn = m.get("value"), ""
-    numeric = m.get("type") == "numeric" and isinstance(value, (int, float))
-    margin = margin_percent(m) if numeric else None
-    if numeric:
+    number = value if m.get("type") == "numeric" and isinstance(value, (int, float)) else None
+    margin = margin_percent(m) if number is not None else None
+    if number is not None:
         low, high = m.get("lower_limit"), m.get("upper_limit")
         if low is None and high is None and m.get("operation") in _SYMBOL:
             low = high = m.get("comparison_value")
-        drawn = gauge(float(value), low, high)
+        drawn = gauge(float(number), low, high)
     unit = m.get("unit") or ""
-    verdict = {True: "passed", False: "failed"}.get(result, "")
+    verdicts: dict[object, str] = {True: "passed", False: "failed"}
+    verdict = verdicts.get(result, "")
     row = " class=bad" if result is False else ""
     return (f"<tr{row}><td>{text(m.get('name'))}<td class=n>{text(value)} {escape(unit)}"
             f"<td>{_limits_text(m)}<td>{drawn}"
@@ -139,11 +140,11 @@ def _case(module_id: str, case_id: str, case: Mapping[str, Any], times: CaseTime
 
 
 def _banner(report: Mapping[str, Any]) -> str:
-    state = report.get("status")
+    state = str(report.get("status"))
     label, css = {"passed": ("PASS", "pass"), "failed": ("FAIL", "fail"),
-                  "error": ("FAIL (error)", "fail")}.get(state, (str(state).upper(), "other"))
+                  "error": ("FAIL (error)", "fail")}.get(state, (state.upper(), "other"))
     dut = report.get("dut") or {}
-    return (f"<div class='banner {css}' data-status='{escape(str(state))}'>{label}"
+    return (f"<div class='banner {css}' data-status='{escape(state)}'>{label}"
             f"<small>{text(report.get('name'))} · {text(dut.get('part_number'))} "
             f"{text(dut.get('serial_number'))}</small></div>")
 
