@@ -215,7 +215,8 @@ class InstrumentsPlugin:
         for name in list(self.opened):
             try:
                 self.close(name)
-            except Exception as exc:
+            # a driver's close may raise anything; each error is raised again below
+            except Exception as exc:  # noqa: BLE001
                 errors.append((name, exc))
         if len(errors) == 1:
             raise errors[0][1]

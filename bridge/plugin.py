@@ -305,7 +305,9 @@ class BridgePlugin:
             status = "stopped" if interrupted else self.recorder.status()
         try:
             self.recorder.finish(status)
-        except Exception as exc:  # the store took the cases but not the run's end
+        # a boundary: the store took the cases but not the run's end; whatever the
+        # reason, the session reports it and ends, never with a traceback
+        except Exception as exc:  # noqa: BLE001
             self._store_failed(f"the run could not be closed ({_message_of(exc)}); the "
                                "next run settles it as interrupted")
             session.exitstatus = pytest.ExitCode.INTERRUPTED
@@ -322,7 +324,8 @@ class BridgePlugin:
         for function in self.post_run:
             try:
                 function()
-            except Exception as exc:
+            # user code, and each function must run even if another fails
+            except Exception as exc:  # noqa: BLE001
                 name = getattr(function, "__qualname__", repr(function))
                 self.post_run_errors.append(
                     f"post_run_functions: {name} failed: {type(exc).__name__}: {exc}\n"
@@ -406,7 +409,8 @@ class BridgePlugin:
         try:
             self.recorder.save_attempt(status, message, final=final, ran=ran)
             return True
-        except Exception as exc:
+        # a boundary: whatever the store raised stops the run as an error, not a traceback
+        except Exception as exc:  # noqa: BLE001
             self.recorder.case = None
             where = f"{case.module_id}::{case.case_id}" if case else "a case"
             self._store_failed(f"{where} could not be stored: {_message_of(exc)}")

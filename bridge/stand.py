@@ -55,6 +55,8 @@ def timezone_name() -> str:
         warnings.simplefilter("ignore")
         try:
             name = tzlocal.get_localzone_name()
-        except Exception:  # an unreadable or unknown zone: the record still gets one
+        # an unreadable (OSError) or unknown zone (ZoneInfoNotFoundError is a KeyError;
+        # a TZ that contradicts the system: ValueError): the record still gets one
+        except (OSError, LookupError, ValueError):
             name = None
     return name or "UTC"
