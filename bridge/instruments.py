@@ -163,7 +163,7 @@ class InstrumentsPlugin:
 
                 checker = self.checkers[name] = InterleaveChecker(self.lock_dir / f"{name}.probe")
                 if "::" in spec.resource:  # a simulated VISA instrument: it witnesses commands
-                    from drivers.sim.bench import BENCH
+                    from drivers.sim.workbench import BENCH
 
                     BENCH.watch(spec.resource, checker)
             lock = SharedLock(self.lock_dir / f"{name}.lock", checker)

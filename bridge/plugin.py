@@ -264,8 +264,8 @@ class BridgePlugin:
         import uuid
 
         from bridge import api
+        from bridge.host import hardware_id, timezone_name
         from bridge.recorder import RunRecorder
-        from bridge.stand import hardware_id, timezone_name
         from bridge.store.writer import RunWriter
 
         if session.config.option.collectonly:

@@ -139,7 +139,7 @@ class ScpiInstrument(Driver):
             if not yaml.is_file():
                 raise InstrumentError(f"{cls.__name__}.SIM_YAML: no file {yaml}")
             return {"backend": f"{yaml}@sim", "timeout": 5.0}
-        from drivers.sim.bench import BENCH
+        from drivers.sim.workbench import BENCH
 
         # Simulated timeouts cost no real time; a long one only guards pyvisa-sim's
         # real-time read loop against a stalled process on a loaded machine.

@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from serial.serialutil import PortNotOpenError, SerialBase, SerialException
 
-from drivers.sim.bench import BENCH
+from drivers.sim.workbench import BENCH
 
 if TYPE_CHECKING:
     from typing_extensions import Buffer

@@ -1,4 +1,5 @@
-"""Facts about the stand PC that every run carries without the test plan asking."""
+"""Facts about the host PC (the stand's computer) that every run carries without the test
+plan asking."""
 
 from __future__ import annotations
 
