@@ -29,6 +29,7 @@ class ReceivedReport(RunReport):
     """A report as real clients send it: HardPy's HTTP client drops every top-level key
     whose value is None, so those keys may be absent (and then are None)."""
 
+    # wider than what we send (RunReport): a received report may omit it
     start_time: OptInt = None  # type: ignore[assignment]
     stop_time: OptInt = None
     user: OptStr = None
