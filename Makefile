@@ -18,6 +18,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	command -v chromium >/dev/null || { test "$$(id -u)" = 0 && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } || echo "make test: the report tests need Chromium: apt-get install chromium"
 	$(BIN)/ruff check bridge drivers tests hil bench
+	$(BIN)/mypy
 	$(BIN)/pytest -n 2 -q
 
 bench: $(STAMP)

@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from drivers.dut import DutConsole
 from drivers.psu import ScpiPowerSupply
-from drivers.sim.bench import BENCH
+from drivers.sim.workbench import BENCH
 
 ROUNDS = 15  # more rounds, steadier best-of figures (the two sides differ by ~1.5 µs)
 

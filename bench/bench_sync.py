@@ -123,7 +123,7 @@ def hardpy_python() -> Path | None:
         import compat_venv
 
         return compat_venv.ensure_venv()
-    except BaseException as exc:  # pytest.skip/fail raise BaseException subclasses
+    except BaseException as exc:  # noqa: BLE001 (pytest.skip/fail are BaseException)
         print(f"HardPy baseline skipped: no venv with hardpy==0.25.2 ({exc})", file=sys.stderr)
         return None
 

@@ -26,9 +26,10 @@ class HTMLComponent:
     def __init__(self, html: str | None = None, width: int | None = None,
                  border: int | None = None, is_raw_html: bool = True, *,
                  code_or_url: str | None = None):
-        if (html is None) == (code_or_url is None):
+        given = [text for text in (html, code_or_url) if text is not None]
+        if len(given) != 1:
             raise TypeError("HTMLComponent takes html (or the older code_or_url), once")
-        self.code_or_url: str = html if html is not None else code_or_url  # type: ignore[assignment]
+        self.code_or_url: str = given[0]
         self.width = width
         self.border = border
         self.is_raw_html = is_raw_html

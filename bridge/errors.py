@@ -115,10 +115,12 @@ class InstrumentError(BridgeError):
 class FirmwareError(InstrumentError):
     """The DUT firmware answered a command with ``ERR <code> <text>``."""
 
-    def __init__(self, code: int, text: str, **context: str | bytes | None):
+    def __init__(self, code: int, text: str, *, resource: str | None = None,
+                 command: str | None = None, reply: str | bytes | None = None):
         self.code = code
         self.text = text
-        super().__init__(f"firmware error {code}: {text}", **context)  # type: ignore[arg-type]
+        super().__init__(f"firmware error {code}: {text}", resource=resource, command=command,
+                         reply=reply)
 
 
 class OperatorError(BridgeError):

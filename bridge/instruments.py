@@ -152,7 +152,7 @@ class InstrumentsPlugin:
         spec = self.specs[name]
         options = dict(spec.options)
         if self.mode == "sim":
-            from drivers.sim.bench import BENCH
+            from drivers.sim.workbench import BENCH
 
             options.update(BENCH.sim_options(spec.driver_cls))
         lock = None
@@ -165,7 +165,7 @@ class InstrumentsPlugin:
 
                 checker = self.checkers[name] = InterleaveChecker(self.lock_dir / f"{name}.probe")
                 if "::" in spec.resource:  # a simulated VISA instrument: it witnesses commands
-                    from drivers.sim.bench import BENCH
+                    from drivers.sim.workbench import BENCH
 
                     BENCH.watch(spec.resource, checker)
             lock = SharedLock(self.lock_dir / f"{name}.lock", checker)
@@ -217,7 +217,8 @@ class InstrumentsPlugin:
         for name in list(self.opened):
             try:
                 self.close(name)
-            except Exception as exc:
+            # a driver's close may raise anything; each error is raised again below
+            except Exception as exc:  # noqa: BLE001
                 errors.append((name, exc))
         if len(errors) == 1:
             raise errors[0][1]

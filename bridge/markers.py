@@ -44,17 +44,17 @@ class CaseInfo:
         self.group = _group(where, marks.get("case_group"))
         self.module_group = _group(where, module_marks.get("module_group"))
         self.attempts = 1
-        mark = marks.get("attempt")
-        if mark is not None:
-            value = mark.args[0] if mark.args else mark.kwargs.get("n")
+        attempt = marks.get("attempt")
+        if attempt is not None:
+            value = attempt.args[0] if attempt.args else attempt.kwargs.get("n")
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise pytest.UsageError(f"{where}: @pytest.mark.attempt takes a whole "
                                         f"number of attempts >= 1, got {value!r}")
             self.attempts = value
-        mark = marks.get("critical")
-        if mark is not None and (mark.args or mark.kwargs):
+        critical = marks.get("critical")
+        if critical is not None and (critical.args or critical.kwargs):
             raise pytest.UsageError(f"{where}: @pytest.mark.critical takes no arguments")
-        self.critical = mark is not None
+        self.critical = critical is not None
         self.dependencies = dependencies.parse(where, item.iter_markers("dependency"))
 
 

@@ -76,8 +76,8 @@ class BridgePlugin:
         import uuid
 
         from bridge import api
+        from bridge.host import hardware_id, timezone_name
         from bridge.recorder import RunRecorder
-        from bridge.stand import hardware_id, timezone_name
         from bridge.store.writer import RunWriter
 
         if session.config.option.collectonly:
@@ -118,7 +118,7 @@ class BridgePlugin:
             status = Status.STOPPED if interrupted else self.recorder.status()
         try:
             self.recorder.finish(status)
-        except Exception as exc:  # the store took the cases but not the run's end
+        except Exception as exc:  # noqa: BLE001 (the store took the cases, not the run's end)
             self._store_failed(f"the run could not be closed ({_message_of(exc)}); the "
                                "next run settles it as interrupted")
             session.exitstatus = pytest.ExitCode.INTERRUPTED
@@ -135,7 +135,7 @@ class BridgePlugin:
         for function in self.post_run:
             try:
                 function()
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 (a plan's function: each one runs)
                 name = getattr(function, "__qualname__", repr(function))
                 self.post_run_errors.append(
                     f"post_run_functions: {name} failed: {type(exc).__name__}: {exc}\n"
@@ -221,7 +221,7 @@ class BridgePlugin:
         try:
             self.recorder.save_attempt(status, message, final=final, ran=ran)
             return True
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 (any failure to store ends the run as error)
             self.recorder.drop_case()
             self._store_failed(f"{where} could not be stored: {_message_of(exc)}")
             return False

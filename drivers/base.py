@@ -105,7 +105,7 @@ class Driver(metaclass=_Sealed):
     @classmethod
     def sim_options(cls) -> dict[str, Any]:
         """Options that point this driver at its own simulator (``--stand sim``); empty
-        when the simulated stand (drivers.sim.bench.SimBench.sim_options) provides it."""
+        when the simulated stand (drivers.sim.workbench.SimBench.sim_options) provides it."""
         return {}
 
     @classmethod

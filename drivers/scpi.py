@@ -94,7 +94,7 @@ def parse_idn(reply: str) -> Identity:
     """``*IDN?`` → manufacturer, model, serial, firmware (missing fields stay None)."""
     fields = [f.strip() or None for f in reply.split(",")]
     fields += [None] * (4 - len(fields))
-    return Identity(*fields[:3], ",".join(f for f in fields[3:] if f) or None)
+    return Identity(fields[0], fields[1], fields[2], ",".join(f for f in fields[3:] if f) or None)
 
 
 class ScpiInstrument(Driver):
@@ -112,7 +112,7 @@ class ScpiInstrument(Driver):
     ERROR_QUERY: ClassVar[str] = "SYST:ERR?"
     #: A pyvisa-sim YAML beside the driver's module that simulates it (``--stand sim``);
     #: empty: the simulated stand of drivers/sim (supply, DMM), which the bench wires
-    #: (drivers.sim.bench.SimBench.sim_options): production drivers never import it.
+    #: (drivers.sim.workbench.SimBench.sim_options): production drivers never import it.
     SIM_YAML: ClassVar[str] = ""
 
     def __init__(self, transport: Transport, **options: Any):

@@ -16,9 +16,12 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import NoReturn, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, NoReturn, Protocol, cast, runtime_checkable
 
 from bridge.errors import InstrumentError
+
+if TYPE_CHECKING:
+    from pyvisa.resources import MessageBasedResource
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +102,8 @@ class SerialTransport:
 
     @property
     def timeout(self) -> float:
-        return float(self._port.timeout)
+        seconds = self._port.timeout
+        return float("inf") if seconds is None else float(seconds)  # None: pyserial blocks
 
     @timeout.setter
     def timeout(self, seconds: float) -> None:
@@ -231,6 +235,11 @@ class VisaTransport:
         self.backend = backend
         self._last_command: str | None = None
         self._pyvisa = pyvisa
+        # What a session raises: pyvisa's errors (timeouts, lost sessions), the OS's
+        # (pyvisa-py's sockets and ports), ValueError (text that does not encode or decode),
+        # and InstrumentError (the simulator naming a query it has no answer for).
+        self._errors: tuple[type[Exception], ...] = (
+            pyvisa.Error, OSError, ValueError, InstrumentError)
         try:
             self.check_resource(resource)
         except ValueError as exc:
@@ -238,13 +247,15 @@ class VisaTransport:
             raise InstrumentError(message, resource=resource, command="open", reply=why) from None
         try:
             manager = pyvisa.ResourceManager(backend)
-            self._res = manager.open_resource(
+            # Every resource this transport opens (INSTR, SOCKET) is message-based; pyvisa
+            # types open_resource as the base class, which has no read or write.
+            self._res = cast("MessageBasedResource", manager.open_resource(
                 resource,
                 write_termination=write_termination,
                 read_termination=read_termination,
                 encoding=encoding,
                 timeout=int(timeout * 1000),
-            )
+            ))
         except (pyvisa.Error, OSError, ValueError) as exc:
             raise InstrumentError(
                 f"cannot open ({backend or 'default VISA'}): {exc}",
@@ -297,13 +308,13 @@ class VisaTransport:
         self._last_command = command
         try:
             self._write(command)
-        except Exception as exc:
+        except self._errors as exc:
             self._fail(exc)
 
     def write_bytes(self, data: bytes) -> None:
         try:
             self._res.write_raw(data)
-        except Exception as exc:
+        except self._errors as exc:
             self._fail(exc)
 
     def read_line(self, terminator: str | None = None) -> str:
@@ -313,13 +324,13 @@ class VisaTransport:
             return self._read(termination=terminator)
         except UnicodeDecodeError as exc:
             self._fail(exc, exc.object)
-        except Exception as exc:
+        except self._errors as exc:
             self._fail(exc)
 
     def read_bytes(self, count: int) -> bytes:
         try:
             return self._res.read_bytes(count)
-        except Exception as exc:
+        except self._errors as exc:
             self._fail(exc)
 
     def query(self, command: str, terminator: str | None = None) -> str:
@@ -332,7 +343,7 @@ class VisaTransport:
             return self._read()
         except UnicodeDecodeError as exc:
             self._fail(exc, exc.object)
-        except Exception as exc:
+        except self._errors as exc:
             self._fail(exc)
 
     def flush(self) -> None:

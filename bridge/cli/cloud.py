@@ -80,10 +80,19 @@ def register(commands: Any) -> None:
         default=5.0,
         help="device-flow polling interval it asks for (seconds)",
     )
-    sim.add_argument("--user", default="demo:demo-password", metavar="LOGIN:PASSWORD",
+    sim.add_argument("--user", type=login_password, default="demo:demo-password",
+                     metavar="LOGIN:PASSWORD",
                      help="the one user who can sign in (default demo:demo-password)")
     sim.add_argument("--api-key", help="API key to accept (default: a random one)")
     sim.set_defaults(func=run_cloud_sim)
+
+
+def login_password(text: str) -> tuple[str, str]:
+    """A cloud-sim --user, parsed with the arguments: a bad one is a usage error."""
+    login, _, password = text.partition(":")
+    if not login or not password:
+        raise argparse.ArgumentTypeError(f"{text!r} is not LOGIN:PASSWORD")
+    return login, password
 
 
 def _stand_name_option(parser: Any, help_text: str) -> None:
@@ -316,9 +325,7 @@ def run_cloud_duts(args: argparse.Namespace) -> int:
 def run_cloud_sim(args: argparse.Namespace) -> int:
     from bridge.cloud.sim import SimConfig, SimServer
 
-    login, _, password = args.user.partition(":")
-    if not login or not password:
-        raise ValueError("--user must be LOGIN:PASSWORD")
+    login, password = args.user
     config = SimConfig(
         port=args.port,
         https=args.https,

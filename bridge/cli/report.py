@@ -6,13 +6,16 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from bridge.cli.runs import since_time
+
 
 def register(commands: Any) -> None:
     report = commands.add_parser(
         "report", help="HTML page of a run, or production analytics (--part-number)")
     report.add_argument("run", nargs="?", help="run id, unique prefix of one, or 'last'")
     report.add_argument("--part-number", help="production view of this DUT part number")
-    report.add_argument("--since", help="production view: runs started since (7d, 2026-11-01)")
+    report.add_argument("--since", type=since_time,
+                        help="production view: runs started since (7d, 2026-11-01)")
     report.add_argument("--stand", help="production view: only this stand name")
     report.add_argument("--test-plan", help="production view: only this test plan name")
     report.add_argument("-o", "--output", type=Path,
@@ -25,7 +28,7 @@ def report_command(args: argparse.Namespace) -> int:
 
     if (args.run is None) == (args.part_number is None):
         raise ValueError("give a RUN, or --part-number P for the production view (not both)")
-    if args.run is not None and (args.since or args.stand or args.test_plan):
+    if args.run is not None and (args.since is not None or args.stand or args.test_plan):
         raise ValueError("--since, --stand and --test-plan belong to the production view "
                          "(--part-number)")
     with open_store(args) as store:
@@ -39,10 +42,7 @@ def report_command(args: argparse.Namespace) -> int:
         else:
             from bridge.pages.production import production_page
             from bridge.pages.production_data import Scope
-            from bridge.store.queries import parse_since
-
-            scope = Scope(args.part_number, parse_since(args.since) if args.since else None,
-                          args.stand, args.test_plan)
+            scope = Scope(args.part_number, args.since, args.stand, args.test_plan)
             html = production_page(store.conn, scope)
             safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in args.part_number)
             default = f"production-{safe}.html"

@@ -32,7 +32,8 @@ def register(commands: Any) -> None:
                       help="only this DUT serial number")
     runs.add_argument("--serial", dest="serial_number", help=argparse.SUPPRESS)  # older name
     runs.add_argument("--status", choices=STATUSES, help="only runs with this status")
-    runs.add_argument("--since", help="only runs started since: 2h, 3d, or 2026-11-01")
+    runs.add_argument("--since", type=since_time,
+                      help="only runs started since: 2h, 3d, or 2026-11-01")
     runs.add_argument("--limit", type=_count, default=20, help="at most this many (default 20)")
     runs.add_argument("--json", action="store_true", help="JSON lines for scripts")
     runs.set_defaults(func=list_command)
@@ -46,6 +47,19 @@ def register(commands: Any) -> None:
     export.add_argument("run", help="run id, unique prefix of one, or 'last'")
     export.add_argument("-o", "--output", type=Path, help="write to this file, not stdout")
     export.set_defaults(func=export_command)
+
+
+def since_time(text: str) -> float | None:
+    """A --since, parsed with the arguments: a bad one is a usage error naming the option
+    (an empty one filters nothing, as it always did)."""
+    from bridge.store.queries import parse_since
+
+    if not text:
+        return None
+    try:
+        return parse_since(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("--since ")) from None
 
 
 def _count(text: str) -> int:
@@ -99,10 +113,10 @@ def runs_table(console: Any, rows: list[dict[str, Any]]) -> Any:
 
 def list_command(args: argparse.Namespace) -> int:
     from bridge.cli.options import open_store
-    from bridge.store.queries import RunFilter, list_runs, parse_since
+    from bridge.store.queries import RunFilter, list_runs
 
-    where = RunFilter(args.part_number, args.serial_number, args.status,
-                      parse_since(args.since) if args.since else None, args.limit)
+    where = RunFilter(args.part_number, args.serial_number, args.status, args.since,
+                      args.limit)
     with open_store(args, read_only=True) as store:
         rows = list_runs(store, where)
     if args.json:

@@ -8,14 +8,14 @@ the table would not fit; only free text (``fold=True``) wraps, never an id or a 
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 
 class Col(NamedTuple):  # not a dataclass: `bridge --help` must not pay for importing it
     header: str
     keep: int = 0  # 0: always shown; larger numbers give way first
     fold: bool = False  # may wrap onto more lines (names); others never wrap
-    justify: str = "left"
+    justify: Literal["left", "center", "right"] = "left"
 
 
 def fitted_table(console: Any, columns: list[Col], rows: list[list[Any]], **table: Any) -> Any:
@@ -41,7 +41,7 @@ def _build(columns: list[Col], rows: list[list[Any]], shown: list[int],
     from rich.table import Column, Table
 
     options = {"box": box.SIMPLE_HEAD, "collapse_padding": True, "pad_edge": False, **options}
-    table = Table(*(Column(columns[i].header, justify=columns[i].justify,  # type: ignore[arg-type]
+    table = Table(*(Column(columns[i].header, justify=columns[i].justify,
                            no_wrap=not columns[i].fold, overflow="fold") for i in shown),
                   **options)
     for row in rows:

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from bridge.errors import BridgeError
 
-AUTOSYNC_POLICY = {"attempts": 2, "base": 0.5, "cap": 2.0}  # the rest is `bridge sync`'s job
+if TYPE_CHECKING:
+    from bridge.cloud.settings import CloudSettings
+
 AUTOSYNC_TIMEOUT_S = 10.0  # per request: a session end must not hang on a dead link
 
 
@@ -28,7 +30,7 @@ class CloudPlugin:
         self.config = config
         self.section = stand.model.stand_cloud
 
-    def _settings(self):  # type: ignore[no-untyped-def]
+    def _settings(self) -> CloudSettings:
         from bridge.cloud.settings import CloudSettings
 
         return CloudSettings.from_section(self.section, root=self.stand.root)
@@ -94,7 +96,7 @@ class CloudPlugin:
                 store,
                 client,
                 fill_unknown=settings.fill_unknown,
-                policy=RetryPolicy(**AUTOSYNC_POLICY),
+                policy=RetryPolicy(attempts=2, base=0.5, cap=2.0),  # the rest: `bridge sync`
             )
             result = sync_with_progress(uploader, run_ids=only, tried_before=tried_before)
         self._say(result_line(result, run_id))

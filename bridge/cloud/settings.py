@@ -105,9 +105,13 @@ def _approved_address(environ: Mapping[str, str]) -> Endpoints | None:
 
 def _logged_in(endpoints: Endpoints) -> bool:
     """Whether this user ran ``sc-login`` to the address (a login is stored for it)."""
+    from keyring.errors import KeyringError
+
     from bridge.cloud.tokens import token_stores
 
     try:
         return any(store.load(endpoints.base) for store in token_stores())
-    except Exception:  # an unreadable store (or keyring) approves nothing
+    # an unreadable token file (OSError, bad JSON: ValueError, AuthError) or keyring
+    # approves nothing
+    except (StandCloudError, OSError, ValueError, KeyringError):
         return False

@@ -108,7 +108,7 @@ def render_production(scope: data.Scope, runs: list[data.RunRow],
                  if failing_m else "<p class='muted'>No measurement failed.</p>")
     parts.append("<h2>Case durations (slowest first)</h2>")
     if durations:
-        parts.append(svg.bars([(d.name, d.mean) for d in durations],
+        parts.append(svg.bars([(d.name, d.mean) for d in durations if d.mean is not None],
                               title="Mean duration per case", unit=" s"))
         rows = "".join(f"<tr><td>{text(d.name)}</td><td class='num'>{d.count}</td>"
                        f"<td class='num'>{duration(d.mean)}</td>"

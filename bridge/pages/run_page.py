@@ -75,15 +75,16 @@ def gauge(value: float, low: float | None, high: float | None) -> str:
 def _measurement_row(m: Mapping[str, Any]) -> str:
     result = m.get("result")
     value, drawn = m.get("value"), ""
-    numeric = m.get("type") == "numeric" and isinstance(value, (int, float))
-    margin = margin_percent(m) if numeric else None
-    if numeric:
+    number = value if m.get("type") == "numeric" and isinstance(value, (int, float)) else None
+    margin = margin_percent(m) if number is not None else None
+    if number is not None:
         low, high = m.get("lower_limit"), m.get("upper_limit")
         if low is None and high is None and m.get("operation") in _SYMBOL:
             low = high = m.get("comparison_value")
-        drawn = gauge(float(value), low, high)
+        drawn = gauge(float(number), low, high)
     unit = m.get("unit") or ""
-    verdict = {True: Status.PASSED.value, False: Status.FAILED.value}.get(result, "")
+    verdicts: dict[object, str] = {True: Status.PASSED.value, False: Status.FAILED.value}
+    verdict = verdicts.get(result, "")
     row = " class=bad" if result is False else ""
     return (f"<tr{row}><td>{text(m.get('name'))}<td class=n>{text(value)} {escape(unit)}"
             f"<td>{_limits_text(m)}<td>{drawn}"

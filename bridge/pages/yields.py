@@ -58,7 +58,9 @@ def yields(runs: Sequence[Run], *, day: Callable[[float], str] = day_of) -> Yiel
     by_unit: dict[str, list[Run]] = defaultdict(list)
     for run in runs:
         by_unit[run.serial if run.serial else f"run:{run.run_id}"].append(run)
-    overall, by_stand, by_day = Yield(), defaultdict(Yield), defaultdict(Yield)
+    overall = Yield()
+    by_stand: defaultdict[str, Yield] = defaultdict(Yield)
+    by_day: defaultdict[str, Yield] = defaultdict(Yield)
     for unit_runs in by_unit.values():
         first, last = unit_runs[0], unit_runs[-1]
         overall.units += 1

@@ -38,7 +38,8 @@ def parse_since(text: str) -> float:
 
 
 def list_runs(store: Store, where: RunFilter) -> list[dict[str, Any]]:
-    clauses, params = [], []
+    clauses: list[str] = []
+    params: list[str | float] = []
     for column, value in (("dut_part_number", where.part_number),
                           ("dut_serial_number", where.serial_number),
                           ("status", where.status)):

@@ -10,8 +10,10 @@ counted too. The damaged file is only ever opened read-only.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bridge.errors import StoreError
 
@@ -46,7 +48,7 @@ def _open_read_only(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
 
 
-def _rows(conn: sqlite3.Connection, table: str, state: TableState):  # type: ignore[no-untyped-def]
+def _rows(conn: sqlite3.Connection, table: str, state: TableState) -> Iterator[Any]:
     """Every readable row of ``table`` (with its rowid first), counting what is not."""
     if table in _CLUSTERED:
         yield from _clustered_rows(conn, table, state)
@@ -71,7 +73,7 @@ def _rows(conn: sqlite3.Connection, table: str, state: TableState):  # type: ign
         yield from chunk
 
 
-def _clustered_rows(conn: sqlite3.Connection, table: str, state: TableState):  # type: ignore[no-untyped-def]
+def _clustered_rows(conn: sqlite3.Connection, table: str, state: TableState) -> Iterator[Any]:
     """A WITHOUT ROWID table, read whole or, past a damaged page, parent by parent
     (a parent whose rows cannot be read counts as one loss)."""
     parent_key, parent_table = _CLUSTERED[table]

@@ -13,7 +13,7 @@ import json
 import os
 import socket
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from bridge.store.db import Store
@@ -70,7 +70,7 @@ class RunWriter:
         case: Mapping[str, Any] | None,
         measurements: Iterable[tuple],
         run_fields: Mapping[str, Any],
-        instruments: list[Mapping[str, Any]],
+        instruments: Sequence[Mapping[str, Any]],
     ) -> None:
         """Land a finished case with everything it changed, atomically.
 
@@ -96,7 +96,7 @@ class RunWriter:
                 conn.executemany(_MEASUREMENT_SQL, [(row, *m) for m in measurements])
 
     def finish(self, status: str, stopped: float, run_fields: Mapping[str, Any],
-               instruments: list[Mapping[str, Any]]) -> None:
+               instruments: Sequence[Mapping[str, Any]]) -> None:
         """Close the run and queue it for StandCloud, in one transaction."""
         with self.store.write() as conn:
             self._run_fields(conn, run_fields)
@@ -113,7 +113,7 @@ class RunWriter:
         conn.execute(f"UPDATE runs SET {assignments} WHERE id = ?",
                      [*(_column(value) for value in fields.values()), self.run_id])
 
-    def _instruments(self, conn: Any, instruments: list[Mapping[str, Any]]) -> None:
+    def _instruments(self, conn: Any, instruments: Sequence[Mapping[str, Any]]) -> None:
         if not instruments:
             return
         conn.executemany(

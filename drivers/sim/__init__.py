@@ -2,7 +2,7 @@
 
 - ``stand.yaml`` (+ ``psu.yaml``, ``dmm.yaml``): pyvisa-sim definitions shipped in the
   package, found through ``importlib.resources``;
-- :mod:`drivers.sim.bench`: the in-process state that couples them (the DMM and the
+- :mod:`drivers.sim.workbench`: the in-process state that couples them (the DMM and the
   DUT's ADC follow the supply), fault injection, a virtual clock (no real waits);
 - :mod:`drivers.sim.firmware`: the sample board's firmware (console + bootloader);
 - :mod:`drivers.sim.protocol_dutsim`: pyserial URL handler ``dutsim://<name>``;

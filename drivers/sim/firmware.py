@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING
 
 from drivers.dut import ACK, FRAME_CRC, FRAME_HEAD, NAK, REJECTED, REPLY, STX
 from drivers.sim import image_version
-from drivers.sim.bench import GARBAGE
+from drivers.sim.workbench import GARBAGE
 
 if TYPE_CHECKING:
-    from drivers.sim.bench import SimBench
+    from drivers.sim.workbench import SimBench
 
 BROWN_OUT = 4.0
 CONSOLE_FAULTS = ("silent", "garbage", "truncate", "slow", "reset", "vanish", "wrong_eol")

@@ -9,12 +9,15 @@ rehearsing failures from a stand config. pyserial finds this module because
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
 from serial.serialutil import PortNotOpenError, SerialBase, SerialException
 
-from drivers.sim.bench import BENCH
+from drivers.sim.workbench import BENCH
+
+if TYPE_CHECKING:
+    from typing_extensions import Buffer
 
 
 def parse_url(url: str) -> tuple[str, dict[str, Any], str | None]:
@@ -40,11 +43,12 @@ class Serial(SerialBase):
     """A serial port whose other end is a simulated board."""
 
     def open(self) -> None:
-        if self._port is None:
+        port = self.port
+        if port is None:
             raise SerialException("Port must be configured before it can be used.")
         if self.is_open:
             raise SerialException("Port is already open.")
-        name, settings, fault = parse_url(self.portstr)
+        name, settings, fault = parse_url(port)
         if not BENCH.present(name):
             raise SerialException(f"could not open port {self.portstr}: no such device")
         self._name = name
@@ -72,7 +76,7 @@ class Serial(SerialBase):
         return self._check().available()
 
     def read(self, size: int = 1) -> bytes:
-        return self._check().read(size, self._timeout)
+        return self._check().read(size, self.timeout)
 
     def read_until(self, expected: bytes = b"\n", size: int | None = None) -> bytes:
         """As pyserial's, but the timeout is simulated time: a loaded CI machine that
@@ -80,7 +84,7 @@ class Serial(SerialBase):
         firmware = self._check()
         line = bytearray()
         while size is None or len(line) < size:
-            byte = firmware.read(1, self._timeout)
+            byte = firmware.read(1, self.timeout)
             if not byte:
                 break
             line += byte
@@ -88,9 +92,10 @@ class Serial(SerialBase):
                 break
         return bytes(line)
 
-    def write(self, data: bytes) -> int:
-        self._check().write(bytes(data))
-        return len(data)
+    def write(self, data: Buffer) -> int:
+        payload = bytes(data)
+        self._check().write(payload)
+        return len(payload)
 
     def reset_input_buffer(self) -> None:
         self._check().drop_output()

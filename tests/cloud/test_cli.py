@@ -199,6 +199,13 @@ def test_kill_9_halfway_through_sync_loses_and_duplicates_nothing(stand, sim, mo
     assert all(sim.db.report_count(r) == 1 for r in runs)
 
 
+def test_cloud_sim_user_without_a_password_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["cloud-sim", "--user", "demo"])
+    assert exit_.value.code == 2
+    assert "argument --user: 'demo' is not LOGIN:PASSWORD" in capsys.readouterr().err
+
+
 def test_cloud_sim_command_prints_address_user_and_key(tmp_path):
     proc = subprocess.Popen(
         [*BRIDGE, "cloud-sim", "--port", "0", "--https", "--data-dir", str(tmp_path / "d")],

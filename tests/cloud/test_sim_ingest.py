@@ -112,3 +112,13 @@ def test_a_data_dir_from_before_runs_keeps_its_reports(tmp_path, store):
         assert db.report_count() == 1
     finally:
         db.close()
+
+
+def test_a_simulator_shutting_down_drops_the_upload_mid_answer(sim, store):
+    sim.sim.closing = True  # what `faults.shutdown_after` sets once the limit is stored
+    try:
+        with pytest.raises(httpx.RemoteProtocolError):
+            _post(sim, _hardpy_run(store))
+    finally:
+        sim.sim.closing = False
+    assert sim.db.report_count("localhost_8000") == 0

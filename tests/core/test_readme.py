@@ -78,7 +78,10 @@ def readme_blocks() -> list[Block]:
 
 
 BLOCKS = readme_blocks()
-RUNNABLE = [b for b in BLOCKS if not b.info.startswith("not-run")]
+# Blocks starting "# file: NAME" are a worked example that tests/drivers/test_plan_drivers.py
+# reads from the README and runs as a whole.
+RUNNABLE = [b for b in BLOCKS
+            if not b.info.startswith("not-run") and not b.text.startswith("# file: ")]
 
 
 def sim_copy_of_reference_plan(folder: Path, *, with_its_tests: bool = True) -> Plan:

@@ -95,7 +95,6 @@ def test_store_option_overrides_the_configuration(stand, tmp_path):
 @pytest.mark.parametrize(("args", "reason"), [
     (["show", "nope"], "no run 'nope'"),
     (["export", ""], "ambiguous"),
-    (["runs", "--since", "yesterday"], "give an age like 2h"),
 ])
 def test_failures_exit_non_zero_with_one_line(stand, args, reason):
     result = stand.bridge(*args)
@@ -252,6 +251,13 @@ def test_a_huge_serial_number_is_cut_and_leaves_the_run_id_whole():
     text = _render([runs_table(console, [row])], 80)
     (line,) = [line for line in text.splitlines() if "a777597d" in line]
     assert "failed" in line and "...(+9999960 chars)" in line and len(line) <= 80
+
+
+def test_a_bad_since_is_a_usage_error_naming_the_option(stand):
+    result = stand.bridge("runs", "--since", "yesterday")
+    assert result.returncode == 2
+    assert "argument --since: 'yesterday': give an age like 2h" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_a_limit_sqlite_cannot_hold_is_a_usage_error(stand):

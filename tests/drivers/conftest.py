@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from drivers.sim.bench import BENCH, SimBench
+from drivers.sim.workbench import BENCH, SimBench
 from drivers.testing import expected_protocol as build_on_a_script
 
 

@@ -29,7 +29,7 @@ CONFTEST = """
     import json
 
     def pytest_unconfigure(config):
-        from drivers.sim.bench import BENCH
+        from drivers.sim.workbench import BENCH
         if BENCH._lib is not None:
             state = {ch: BENCH.psu_state(ch)["output"] for ch in (1, 2, 3)}
             with open("supply_at_exit.json", "w") as out:
@@ -194,7 +194,7 @@ def test_every_bad_input_fails_its_case_with_its_error_and_the_supply_ends_off(t
     failed with a message naming resource, command and reply."""
     plan = make_plan(tmp_path, """
         import pytest
-        from drivers.sim.bench import BENCH
+        from drivers.sim.workbench import BENCH
 
         PSU = "TCPIP0::psu.sim::5025::SOCKET"
 

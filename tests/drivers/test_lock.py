@@ -8,8 +8,8 @@ import textwrap
 import threading
 
 from drivers.lock import SharedLock
-from drivers.sim.bench import BENCH
 from drivers.sim.interleave import InterleaveChecker
+from drivers.sim.workbench import BENCH
 
 WORKER = textwrap.dedent("""
     import os, sys, time

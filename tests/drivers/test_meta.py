@@ -11,7 +11,7 @@ from drivers.dmm import ScpiMultimeter
 from drivers.dut import DutConsole
 from drivers.psu import ScpiPowerSupply
 from drivers.scpi import measurement
-from drivers.sim.bench import BENCH
+from drivers.sim.workbench import BENCH
 
 DRIVERS = [ScpiPowerSupply, ScpiMultimeter, DutConsole]
 METADATA_KEYS = {"manufacturer", "model", "serial", "firmware", "resource", "driver",

@@ -58,7 +58,7 @@ def test_every_module_imports_without_posix_only_modules():
     assert result.returncode == 0, result.stderr[-3000:]
     count, names = result.stdout.split(" ", 1)
     assert "drivers.lock" in names.split() and "drivers.sim.interleave" in names.split()
-    assert "bridge.stand" in names.split() and int(count) > 30
+    assert "bridge.host" in names.split() and int(count) > 30
 
 
 def test_the_import_check_catches_a_module_that_needs_fcntl(tmp_path):
@@ -103,7 +103,7 @@ def set_tz(monkeypatch):
 
 
 def test_time_zone_is_the_iana_name_when_tz_is_a_zoneinfo_path(set_tz):
-    from bridge.stand import timezone_name
+    from bridge.host import timezone_name
 
     zone = Path("/usr/share/zoneinfo/Europe/Helsinki")
     if not zone.is_file():
@@ -115,7 +115,7 @@ def test_time_zone_is_the_iana_name_when_tz_is_a_zoneinfo_path(set_tz):
 def test_time_zone_is_an_iana_name_not_an_abbreviation(set_tz):
     from zoneinfo import available_timezones
 
-    from bridge.stand import timezone_name
+    from bridge.host import timezone_name
 
     set_tz(":America/Chicago")
     assert timezone_name() == "America/Chicago"

@@ -14,7 +14,7 @@ from drivers.dmm import ScpiMultimeter
 from drivers.dut import DutConsole
 from drivers.psu import ScpiPowerSupply
 from drivers.sim import make_image
-from drivers.sim.bench import BENCH
+from drivers.sim.workbench import BENCH
 
 
 class Stand:

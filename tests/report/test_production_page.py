@@ -102,7 +102,7 @@ def test_an_unknown_part_number_gives_an_empty_page_not_an_error(production, tmp
     assert "No finished run in this scope" in (tmp_path / "none.html").read_text()
 
 
-def test_a_bad_since_is_one_clear_error(production):
+def test_a_bad_since_is_a_usage_error_naming_the_option(production):
     result = report(production, "--part-number", PART, "--since", "yesterday")
-    assert result.returncode == 1 and "--since 'yesterday'" in result.stderr
+    assert result.returncode == 2 and "argument --since: 'yesterday'" in result.stderr
     assert "Traceback" not in result.stderr

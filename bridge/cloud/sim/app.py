@@ -29,6 +29,7 @@ class ReceivedReport(RunReport):
     """A report as real clients send it: HardPy's HTTP client drops every top-level key
     whose value is None, so those keys may be absent (and then are None)."""
 
+    # wider than what we send (RunReport): a received report may omit it
     start_time: OptInt = None  # type: ignore[assignment]
     stop_time: OptInt = None
     user: OptStr = None
@@ -52,13 +53,12 @@ class Faults:
 class _DropConnection(Response):
     """Start a response, then fail: the server closes the connection mid-answer."""
 
-    def __init__(self) -> None:
-        super().__init__(status_code=201)
+    def __init__(self, status_code: int = 201) -> None:
+        super().__init__(status_code=status_code)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        await send(
-            {"type": "http.response.start", "status": 201, "headers": [(b"content-length", b"64")]}
-        )
+        await send({"type": "http.response.start", "status": self.status_code,
+                    "headers": [(b"content-length", b"64")]})
         raise ConnectionAbortedError("simulated: answer lost after the report was stored")
 
 

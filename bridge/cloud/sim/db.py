@@ -190,9 +190,9 @@ class SimDB:
     def report_count(self, report_id: str | None = None) -> int:
         """Stored runs (all, or those sent under ``report_id``)."""
         if report_id is None:
-            return self.one("SELECT COUNT(*) AS n FROM runs")["n"]  # type: ignore[index]
-        row = self.one("SELECT COUNT(*) AS n FROM runs WHERE report_id = ?", (report_id,))
-        return row["n"]  # type: ignore[index]
+            return self.execute("SELECT COUNT(*) AS n FROM runs")[0]["n"]  # COUNT: one row
+        return self.execute("SELECT COUNT(*) AS n FROM runs WHERE report_id = ?",
+                            (report_id,))[0]["n"]
 
     def report(self, report_id: str) -> dict[str, Any] | None:
         """The run stored as ``report_id`` (a test_run_id, else the first under that id)."""

@@ -16,11 +16,15 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bridge.cloud.sim.app import Faults, SimApp
 from bridge.cloud.sim.db import SimDB
 from bridge.cloud.sim.guard import Guard
 from bridge.cloud.sim.oauth import create_auth_server
+
+if TYPE_CHECKING:
+    import uvicorn
 
 DEMO_LOGIN = "demo"
 DEMO_PASSWORD = "demo-password"
@@ -79,7 +83,7 @@ class SimServer:
         self.sim = SimApp(self.db, self.auth, self.faults, on_shutdown=self._shutdown_soon)
         self.guard = Guard(self.sim.app, max_body=self.config.max_body,
                            rate=self.config.rate_limit)
-        self._server = None
+        self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._sock: socket.socket | None = None
 
@@ -112,7 +116,7 @@ class SimServer:
         sock.set_inheritable(True)
         return sock
 
-    def _uvicorn_server(self):  # type: ignore[no-untyped-def]
+    def _uvicorn_server(self) -> uvicorn.Server:
         import uvicorn
 
         key, chain = self._cert_files or (None, None)
@@ -182,14 +186,18 @@ class SimServer:
 
     def bind(self) -> SimServer:
         """Listen now (connections queue up) so that the printed address already works."""
+        self._listening()
+        return self
+
+    def _listening(self) -> socket.socket:
         if self._sock is None:
             self._sock = self._socket()
-        return self
+        return self._sock
 
     def serve_forever(self) -> None:
         """Serve in this thread until Ctrl-C (uvicorn handles the signals)."""
         self._server = server = self._uvicorn_server()
-        server.run(sockets=[self.bind()._sock])
+        server.run(sockets=[self._listening()])
 
     def __enter__(self) -> SimServer:
         return self.start()

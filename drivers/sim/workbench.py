@@ -1,4 +1,4 @@
-"""The simulated bench: one in-process state that the simulators consult.
+"""The simulated stand's workbench: one in-process state that the simulators consult.
 
 pyvisa-sim answers each instrument from its YAML, on its own. A stand is wired,
 though: the DMM probes the DUT, the DUT runs from the supply. :class:`SimBench`

@@ -1,4 +1,5 @@
-"""Facts about the stand PC that every run carries without the test plan asking."""
+"""Facts about the host PC (the stand's computer) that every run carries without the test
+plan asking."""
 
 from __future__ import annotations
 
@@ -31,6 +32,8 @@ def hardware_id() -> str:
 
 
 def _windows_machine_guid() -> str:
+    if sys.platform != "win32":  # winreg exists on Windows only (the type checker knows)
+        return ""
     import winreg
 
     try:
@@ -53,6 +56,8 @@ def timezone_name() -> str:
         warnings.simplefilter("ignore")
         try:
             name = tzlocal.get_localzone_name()
-        except Exception:  # an unreadable or unknown zone: the record still gets one
+        # an unreadable (OSError) or unknown zone (ZoneInfoNotFoundError is a KeyError;
+        # a TZ that contradicts the system: ValueError): the record still gets one
+        except (OSError, LookupError, ValueError):
             name = None
     return name or "UTC"
