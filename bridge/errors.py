@@ -17,6 +17,7 @@ that messages name them and callers can branch on them.
     └── StandCloudError      address, status
         ├── AuthError        not logged in, refresh refused, login denied/expired
         ├── TLSError         certificate not trusted: says what to set
+        ├── Unavailable      worth retrying later (5xx, 429, no answer): retry_after
         └── UploadRejected   the server refused a report (4xx) with its reason
 
     MeasurementFailed (an AssertionError, so pytest reports a failed case)
@@ -156,6 +157,21 @@ class AuthError(StandCloudError):
 
 class TLSError(StandCloudError):
     """The server's certificate is not trusted; the message says what to configure."""
+
+
+class Unavailable(StandCloudError):
+    """A failure worth retrying later; ``retry_after`` is the server's hint, if any."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        address: str | None = None,
+        status: int | None = None,
+        retry_after: float | None = None,
+    ):
+        self.retry_after = retry_after
+        super().__init__(message, address=address, status=status)
 
 
 class UploadRejected(StandCloudError):

@@ -110,7 +110,7 @@ class TokenCredentials(httpx.Auth):
         """
         try:
             stored = self.store.load(self.endpoints.base)
-        except Exception:  # an unreadable store: refresh as if nobody else had
+        except Exception:  # noqa: BLE001 (an unreadable store: refresh as if nobody else had)
             return False
         if not stored or stored.get("refresh_token") == self._token.get("refresh_token"):
             return False

@@ -16,24 +16,9 @@ import httpx
 
 from bridge.cloud.auth import Credentials
 from bridge.cloud.settings import CloudSettings
-from bridge.errors import AuthError, StandCloudError, TLSError, UploadRejected
+from bridge.errors import AuthError, StandCloudError, TLSError, Unavailable, UploadRejected
 
 USER_AGENT = "stand-bridge"
-
-
-class Unavailable(StandCloudError):
-    """A failure worth retrying later; ``retry_after`` is the server's hint, if any."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        address: str | None = None,
-        status: int | None = None,
-        retry_after: float | None = None,
-    ):
-        self.retry_after = retry_after
-        super().__init__(message, address=address, status=status)
 
 
 def _is_cert_failure(exc: BaseException) -> bool:

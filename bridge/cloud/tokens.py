@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import stat
 import sys
@@ -164,7 +165,10 @@ def working_keyring() -> Any | None:
         return None
     try:
         backend = keyring.get_keyring()
-    except Exception:
+    except Exception as exc:  # noqa: BLE001 (a broken keyring backend may raise anything)
+        logging.getLogger(__name__).warning(
+            "the system keyring is unusable (%s: %s); tokens go to the 0600 file instead",
+            type(exc).__name__, exc)
         return None
     if isinstance(backend, fail.Keyring) or getattr(backend, "priority", 0) <= 0:
         return None
