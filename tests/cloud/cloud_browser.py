@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import ssl
+import subprocess
+import time
 from pathlib import Path
 
 import httpx
@@ -47,3 +49,22 @@ def device_login(sim) -> dict:  # type: ignore[no-untyped-def]
         device = request_device_code(http, endpoints)
         approve(device["verification_uri_complete"], ca_file=sim.ca_file)
         return poll_for_token(http, endpoints, device)
+
+
+def login_in_a_process(argv: list[str], timeout: float = 30) -> subprocess.CompletedProcess:
+    """Run an ``sc-login`` command line, approve the link it prints, wait for it to end."""
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            encoding="utf-8")
+    assert proc.stdout is not None and proc.stderr is not None
+    link = None
+    deadline = time.monotonic() + timeout
+    while link is None and time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        if "/auth/device?user_code=" in line:
+            link = line.strip()
+    assert link, proc.stderr.read()
+    approve(link)
+    out, err = proc.communicate(timeout=timeout)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)

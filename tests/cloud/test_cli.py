@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from cloud_browser import approve
+from cloud_browser import approve, login_in_a_process
 from cloud_support import add_run, state_of
 
 from bridge.cli.main import main
@@ -36,25 +36,8 @@ def _run(stand: Path, *argv: str) -> int:
 
 
 def _login_subprocess(stand: Path, sim) -> subprocess.CompletedProcess:
-    proc = subprocess.Popen(
-        [*BRIDGE, "--config", str(stand / "hardpy.toml"), "sc-login", sim.address],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        encoding="utf-8",
-    )
-    link = None
-    deadline = time.monotonic() + 20
-    while link is None and time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        if "/auth/device?user_code=" in line:
-            link = line.strip()
-    assert link, proc.stderr.read()
-    approve(link)
-    out, err = proc.communicate(timeout=20)
-    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+    return login_in_a_process(
+        [*BRIDGE, "--config", str(stand / "hardpy.toml"), "sc-login", sim.address])
 
 
 def test_sc_login_in_a_process_then_check_then_logout(stand, sim, capsys, _isolated_tokens):

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-from cloud_browser import approve
+from cloud_browser import login_in_a_process
 from cloud_support import add_run, state_of
 
 from bridge import __version__
@@ -34,22 +33,10 @@ def test_version_names_stand_bridge_and_its_version(script):
 
 
 def test_sc_login_no_check_logs_in_and_check_then_reports_it(stand, sim, capsys):
-    proc = subprocess.Popen(
+    done = login_in_a_process(
         [sys.executable, "-m", "bridge.cli.main", "--config", str(stand / "hardpy.toml"),
-         "sc-login", "--no-check", sim.address],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8")
-    link = None
-    deadline = time.monotonic() + 30
-    while link is None and time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        if "/auth/device?user_code=" in line:
-            link = line.strip()
-    assert link, proc.stderr.read()
-    approve(link)
-    out, err = proc.communicate(timeout=30)
-    assert proc.returncode == 0 and "Registration completed" in out, err
+         "sc-login", "--no-check", sim.address])
+    assert done.returncode == 0 and "Registration completed" in done.stdout, done.stderr
     assert main(["--config", str(stand / "hardpy.toml"), "sc-login", "--check"]) == 0
     assert "OK: logged in" in capsys.readouterr().out
 
