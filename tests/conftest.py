@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
-from plan_support import Plan
+from plan_support import PYTEST_ADDOPTS, Plan
+
+# Every pytest process a test starts inherits this (see plan_support.PYTEST_ADDOPTS).
+os.environ["PYTEST_ADDOPTS"] = PYTEST_ADDOPTS
 
 
 @pytest.fixture

@@ -9,6 +9,10 @@ import sys
 import textwrap
 from pathlib import Path
 
+# anyio (an httpx dependency) registers a pytest plugin whose imports cost each pytest
+# process about 0.5 s, half of a small plan's run; no plan here uses it.
+PYTEST_ADDOPTS = "-p no:anyio"
+
 
 class Plan:
     """A test-plan folder in tmp, run by pytest in its own process, like on a stand."""
@@ -27,7 +31,8 @@ class Plan:
     def env() -> dict[str, str]:
         # Not inherited: the outer run's xdist worker id would pick a slot in the inner.
         return {**{k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")},
-                "PYTHONDONTWRITEBYTECODE": "1", "COLUMNS": "160"}
+                "PYTEST_ADDOPTS": PYTEST_ADDOPTS, "PYTHONDONTWRITEBYTECODE": "1",
+                "COLUMNS": "160"}
 
     def pytest(self, *args: str, timeout: float = 120,
                input: str | None = None) -> subprocess.CompletedProcess[str]:
