@@ -12,7 +12,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
-COMMAND_MODULES = ["bridge.cli.runs", "bridge.cli.cloud", "bridge.cli.store",
+COMMAND_MODULES = ["bridge.cli.runs", "bridge.cli.show", "bridge.cli.cloud", "bridge.cli.store",
                    "bridge.cli.report", "bridge.cli.init"]
 # HardPy's commands for its operator panel, which stand-bridge does not have.
 PANEL_COMMANDS = ("run", "start", "stop", "status")  # `init` is ours: bridge.cli.init

@@ -1,16 +1,14 @@
-"""``bridge runs``, ``bridge show RUN``, ``bridge export RUN``: the store from a terminal.
+"""``bridge runs``: the runs in the store, as a table or JSON lines.
 
-``show`` renders in :mod:`bridge.cli.show`; every stored string reaches the terminal
-through :mod:`bridge.cli.text`.
+One run (``show``, ``export``) is :mod:`bridge.cli.show`'s; every stored string reaches
+the terminal through :mod:`bridge.cli.text`.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from bridge.cli.tables import Col
@@ -37,16 +35,6 @@ def register(commands: Any) -> None:
     runs.add_argument("--limit", type=_count, default=20, help="at most this many (default 20)")
     runs.add_argument("--json", action="store_true", help="JSON lines for scripts")
     runs.set_defaults(func=list_command)
-
-    show = commands.add_parser("show", help="one run: cases, measurements, instruments")
-    show.add_argument("run", help="run id, unique prefix of one, or 'last'")
-    show.add_argument("--json", action="store_true", help="the same as one JSON object")
-    show.set_defaults(func=_show)
-
-    export = commands.add_parser("export", help="one run as StandCloud's JSON report")
-    export.add_argument("run", help="run id, unique prefix of one, or 'last'")
-    export.add_argument("-o", "--output", type=Path, help="write to this file, not stdout")
-    export.set_defaults(func=export_command)
 
 
 def since_time(text: str) -> float | None:
@@ -127,27 +115,4 @@ def list_command(args: argparse.Namespace) -> int:
 
     console = Console()
     console.print(runs_table(console, rows))
-    return 0
-
-
-def _show(args: argparse.Namespace) -> int:
-    from bridge.cli.show import show_command
-
-    return show_command(args)
-
-
-def export_command(args: argparse.Namespace) -> int:
-    from bridge.cli.options import open_store
-    from bridge.report import build_report
-    from bridge.store.queries import resolve_run
-
-    with open_store(args, read_only=True) as store:
-        run_id = resolve_run(store, args.run)
-        report = build_report(store.conn, run_id)
-    if args.output is None:  # \u escapes: stdout is often a terminal, never steer it
-        sys.stdout.write(json.dumps(report, indent=2) + "\n")
-        return 0
-    args.output.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n",
-                           encoding="utf-8")
-    print(f"run {run_id} written to {args.output.resolve()}")
     return 0

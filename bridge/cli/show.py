@@ -1,4 +1,5 @@
-"""``bridge show RUN``: one run for a person (rich, 80 columns and up) or a script (JSON).
+"""``bridge show RUN`` and ``bridge export RUN``: one run, for a person (rich, 80 columns
+and up), a script (JSON) or StandCloud (its JSON report).
 
 Every stored string (names, serial numbers, units, messages: what a DUT or a plan
 wrote) is shown through :func:`bridge.cli.text.cell`, never as rich markup.
@@ -8,11 +9,25 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
+from pathlib import Path
 from typing import Any
 
 from bridge.cli.runs import duration, status_cell, when
 from bridge.run_summary import limits_text
 from bridge.statuses import Status
+
+
+def register(commands: Any) -> None:
+    show = commands.add_parser("show", help="one run: cases, measurements, instruments")
+    show.add_argument("run", help="run id, unique prefix of one, or 'last'")
+    show.add_argument("--json", action="store_true", help="the same as one JSON object")
+    show.set_defaults(func=show_command)
+
+    export = commands.add_parser("export", help="one run as StandCloud's JSON report")
+    export.add_argument("run", help="run id, unique prefix of one, or 'last'")
+    export.add_argument("-o", "--output", type=Path, help="write to this file, not stdout")
+    export.set_defaults(func=export_command)
 
 
 def show_command(args: argparse.Namespace) -> int:
@@ -32,6 +47,23 @@ def show_command(args: argparse.Namespace) -> int:
     console = Console(highlight=False)
     for renderable in run_view(report, cases):
         console.print(renderable)
+    return 0
+
+
+def export_command(args: argparse.Namespace) -> int:
+    from bridge.cli.options import open_store
+    from bridge.report import build_report
+    from bridge.store.queries import resolve_run
+
+    with open_store(args, read_only=True) as store:
+        run_id = resolve_run(store, args.run)
+        report = build_report(store.conn, run_id)
+    if args.output is None:  # \u escapes: stdout is often a terminal, never steer it
+        sys.stdout.write(json.dumps(report, indent=2) + "\n")
+        return 0
+    args.output.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n",
+                           encoding="utf-8")
+    print(f"run {run_id} written to {args.output.resolve()}")
     return 0
 
 
