@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import io
 import sqlite3
 import sys
 from pathlib import Path
@@ -52,9 +53,11 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 2
     args = build_parser().parse_args(argv)
+    if isinstance(sys.stdout, io.TextIOWrapper):  # as Python's stderr always does:
+        sys.stdout.reconfigure(errors="backslashreplace")  # a non-UTF-8 path printed back
     try:
         return int(args.func(args) or 0)
-    except (BridgeError, OSError, ValueError) as exc:  # a server's text too: never raw
+    except (BridgeError, OSError) as exc:  # a server's text too: never raw
         print(f"{args.command}: error: {shown(exc, lines=True, limit=2000)}", file=sys.stderr)
         return 1
     except sqlite3.Error as exc:  # e.g. a damaged page met while reading

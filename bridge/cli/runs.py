@@ -11,6 +11,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+from bridge.cli import arguments
 from bridge.cli.tables import Col
 from bridge.statuses import Status
 
@@ -25,40 +26,18 @@ ID_SHOWN = 8  # characters of a run id in tables: a prefix `bridge show` accepts
 
 def register(commands: Any) -> None:
     runs = commands.add_parser("runs", help="table of recent runs")
-    runs.add_argument("--part-number", help="only this DUT part number")
-    runs.add_argument("--serial-number", dest="serial_number", metavar="SERIAL_NUMBER",
-                      help="only this DUT serial number")
-    runs.add_argument("--serial", dest="serial_number", help=argparse.SUPPRESS)  # older name
+    runs.add_argument("--part-number", type=arguments.text, help="only this DUT part number")
+    runs.add_argument("--serial-number", type=arguments.text, dest="serial_number",
+                      metavar="SERIAL_NUMBER", help="only this DUT serial number")
+    runs.add_argument("--serial", type=arguments.text, dest="serial_number",
+                      help=argparse.SUPPRESS)  # older name
     runs.add_argument("--status", choices=STATUSES, help="only runs with this status")
-    runs.add_argument("--since", type=since_time,
+    runs.add_argument("--since", type=arguments.since_time,
                       help="only runs started since: 2h, 3d, or 2026-11-01")
-    runs.add_argument("--limit", type=_count, default=20, help="at most this many (default 20)")
+    runs.add_argument("--limit", type=arguments.limit, default=20,
+                      help="at most this many (default 20)")
     runs.add_argument("--json", action="store_true", help="JSON lines for scripts")
     runs.set_defaults(func=list_command)
-
-
-def since_time(text: str) -> float | None:
-    """A --since, parsed with the arguments: a bad one is a usage error naming the option
-    (an empty one filters nothing, as it always did)."""
-    from bridge.store.queries import parse_since
-
-    if not text:
-        return None
-    try:
-        return parse_since(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc).removeprefix("--since ")) from None
-
-
-def _count(text: str) -> int:
-    """A --limit: a whole number SQLite can hold (a 20-digit one overflowed it)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if not 1 <= value <= 1_000_000:
-        raise argparse.ArgumentTypeError(f"{text} is outside 1 to 1000000")
-    return value
 
 
 def when(timestamp: float | None) -> str:

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bridge.cli import arguments
 from bridge.cli.runs import duration, status_cell, when
 from bridge.run_summary import limits_text
 from bridge.statuses import Status
@@ -20,12 +21,13 @@ from bridge.statuses import Status
 
 def register(commands: Any) -> None:
     show = commands.add_parser("show", help="one run: cases, measurements, instruments")
-    show.add_argument("run", help="run id, unique prefix of one, or 'last'")
+    show.add_argument("run", type=arguments.text, help="run id, unique prefix of one, or 'last'")
     show.add_argument("--json", action="store_true", help="the same as one JSON object")
     show.set_defaults(func=show_command)
 
     export = commands.add_parser("export", help="one run as StandCloud's JSON report")
-    export.add_argument("run", help="run id, unique prefix of one, or 'last'")
+    export.add_argument("run", type=arguments.text,
+                        help="run id, unique prefix of one, or 'last'")
     export.add_argument("-o", "--output", type=Path, help="write to this file, not stdout")
     export.set_defaults(func=export_command)
 

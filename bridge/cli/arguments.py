@@ -1,0 +1,47 @@
+"""Argument types: each value is parsed with the arguments (argparse's ``type=``).
+
+A bad value is then argparse's usage error naming the option (``argument --since:
+...``, exit 2) before any file is opened, never an error raised deep in a command.
+Imports nothing heavy: ``bridge --help`` loads this module.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+MAX_LIMIT = 1_000_000  # a --limit SQLite holds (a 20-digit one overflowed it)
+
+
+def text(value: str) -> str:
+    """Text matched against the store (a run id, a part number): argv bytes that are
+    not UTF-8 arrive as lone surrogates, which SQLite cannot take."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        escaped = value.encode("utf-8", "backslashreplace").decode("utf-8")
+        raise argparse.ArgumentTypeError(f"not UTF-8 text: {escaped}") from None
+    return value
+
+
+def since_time(value: str) -> float | None:
+    """A --since: an age (2h, 3d) or a date (2026-11-01) as Unix time; an empty one
+    filters nothing, as it always did."""
+    from bridge.store.queries import parse_since
+
+    if not value:
+        return None
+    try:
+        return parse_since(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("--since ")) from None
+
+
+def limit(value: str) -> int:
+    """A --limit: a whole number from 1 to :data:`MAX_LIMIT`."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if not 1 <= number <= MAX_LIMIT:
+        raise argparse.ArgumentTypeError(f"{value} is outside 1 to {MAX_LIMIT}")
+    return number
