@@ -23,15 +23,8 @@ def _time(value: float | None) -> int | None:
     return None if value is None else int(value)
 
 
-def _json(row: sqlite3.Row, column: str) -> Any:
-    """A stored JSON column; text that is not JSON (a store edited by hand) is a
-    StoreError naming the column, not a bare JSONDecodeError."""
-    text = row[column]
-    try:
-        return None if text is None else json.loads(text)
-    except ValueError as exc:
-        raise StoreError(f"the stored {column} is not JSON ({exc}); was the store changed "
-                         "outside stand-bridge?") from None
+def _json(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
 
 
 def build_report(conn: sqlite3.Connection, run_id: str) -> dict[str, Any]:
@@ -60,9 +53,9 @@ def build_report(conn: sqlite3.Connection, run_id: str) -> dict[str, Any]:
         cases_of.setdefault(c["module_id"], {})[c["case_id"]] = {
             "name": c["name"], "status": _STATUS.get(c["status"], c["status"]),
             "start_time": _time(c["start_time"]), "stop_time": _time(c["stop_time"]),
-            "group": c["grp"], "assertion_msg": c["assertion_msg"], "msg": _json(c, "msg"),
-            "measurements": by_case.get(c["id"], []), "chart": _json(c, "chart"),
-            "attempt": c["attempt"], "artifact": _json(c, "artifact"),
+            "group": c["grp"], "assertion_msg": c["assertion_msg"], "msg": _json(c["msg"]),
+            "measurements": by_case.get(c["id"], []), "chart": _json(c["chart"]),
+            "attempt": c["attempt"], "artifact": json.loads(c["artifact"]),
         }
     report: dict[str, Any] = {
         "id": run["id"],
@@ -75,24 +68,24 @@ def build_report(conn: sqlite3.Connection, run_id: str) -> dict[str, Any]:
             "hw_id": run["hw_id"], "name": run["stand_name"],
             "revision": run["stand_revision"], "timezone": run["timezone"],
             "location": run["stand_location"], "number": run["stand_number"],
-            "drivers": _json(run, "drivers"),
+            "drivers": json.loads(run["drivers"]),
             "instruments": [_instrument(i) for i in instruments],
-            "info": _json(run, "stand_info"),
+            "info": json.loads(run["stand_info"]),
         },
         "dut": {
             "name": run["dut_name"], "type": run["dut_type"],
             "serial_number": run["dut_serial_number"],
             "part_number": run["dut_part_number"], "revision": run["dut_revision"],
-            "sub_units": _json(run, "dut_sub_units"), "info": _json(run, "dut_info"),
+            "sub_units": json.loads(run["dut_sub_units"]), "info": json.loads(run["dut_info"]),
         },
         "process": {"name": run["process_name"], "number": run["process_number"],
-                    "info": _json(run, "process_info")},
+                    "info": json.loads(run["process_info"])},
         "modules": {
             m["module_id"]: {
                 "name": m["name"], "status": _STATUS.get(m["status"], m["status"]),
                 "start_time": _time(m["start_time"]), "stop_time": _time(m["stop_time"]),
                 "group": m["grp"], "cases": cases_of.get(m["module_id"], {}),
-                "artifact": _json(m, "artifact"),
+                "artifact": json.loads(m["artifact"]),
             }
             for m in modules
         },
@@ -100,7 +93,7 @@ def build_report(conn: sqlite3.Connection, run_id: str) -> dict[str, Any]:
         "batch_serial_number": run["batch_serial_number"],
         "caused_dut_failure_id": run["caused_dut_failure_id"],
         "error_code": run["error_code"],
-        "artifact": _json(run, "artifact"),
+        "artifact": json.loads(run["artifact"]),
     }
     digest = hashlib.sha256(json.dumps(report, sort_keys=True).encode()).hexdigest()
     report["rev"] = f"1-{digest[:16]}"
@@ -130,4 +123,4 @@ def _measurement(m: sqlite3.Row | dict[str, Any]) -> dict[str, Any]:
 def _instrument(i: sqlite3.Row) -> dict[str, Any]:
     return {"name": i["name"], "revision": i["revision"], "serial_number": i["serial_number"],
             "part_number": i["part_number"], "number": i["number"], "comment": i["comment"],
-            "info": _json(i, "info")}
+            "info": json.loads(i["info"])}

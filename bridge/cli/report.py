@@ -40,11 +40,12 @@ def report_command(args: argparse.Namespace) -> int:
                          "(--part-number)")
     with open_store(args) as store:
         if args.run is not None:
+            from bridge.cli.show import from_stored_run
             from bridge.pages import run_page
             from bridge.store.queries import resolve_run
 
             run_id = resolve_run(store, args.run)
-            html = run_page(store.conn, run_id)
+            html = from_stored_run(store, run_id, run_page)
             default = f"report-{run_id[:8]}.html"
         else:
             from bridge.pages.production import production_page

@@ -9,14 +9,21 @@ from __future__ import annotations
 
 import argparse
 import json
+import sqlite3
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bridge.cli import arguments
 from bridge.cli.runs import duration, status_cell, when
 from bridge.run_summary import limits_text
 from bridge.statuses import Status
+
+if TYPE_CHECKING:
+    from bridge.store import Store
+
+T = TypeVar("T")
 
 
 def register(commands: Any) -> None:
@@ -32,6 +39,20 @@ def register(commands: Any) -> None:
     export.set_defaults(func=export_command)
 
 
+def from_stored_run(store: Store, run_id: str,
+                    build: Callable[[sqlite3.Connection, str], T]) -> T:
+    """``build(conn, run_id)``: the report, or a page, made from the stored run. A stored
+    value that does not parse (JSON text edited by hand) is a StoreError naming the
+    run, where main would otherwise print a traceback."""
+    from bridge.errors import StoreError
+
+    try:
+        return build(store.conn, run_id)
+    except ValueError as exc:
+        raise StoreError(f"run {run_id} holds a value that cannot be read ({exc}); was the "
+                         "store changed outside stand-bridge?", path=store.path) from exc
+
+
 def show_command(args: argparse.Namespace) -> int:
     from bridge.cli.options import open_store
     from bridge.report import build_report
@@ -39,7 +60,7 @@ def show_command(args: argparse.Namespace) -> int:
 
     with open_store(args, read_only=True) as store:
         run_id = resolve_run(store, args.run)
-        report = build_report(store.conn, run_id)
+        report = from_stored_run(store, run_id, build_report)
         cases = list(case_rows(store, run_id))
     if args.json:
         print(json.dumps(run_document(report, cases), indent=2))
@@ -59,7 +80,7 @@ def export_command(args: argparse.Namespace) -> int:
 
     with open_store(args, read_only=True) as store:
         run_id = resolve_run(store, args.run)
-        report = build_report(store.conn, run_id)
+        report = from_stored_run(store, run_id, build_report)
     if args.output is None:  # \u escapes: stdout is often a terminal, never steer it
         sys.stdout.write(json.dumps(report, indent=2) + "\n")
         return 0

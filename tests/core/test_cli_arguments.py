@@ -71,14 +71,16 @@ def test_argument_bytes_that_are_not_utf8_are_a_usage_error_naming_it(store, cap
     assert code == 2 and named in err
 
 
-def test_a_stored_column_that_is_not_json_is_one_line_naming_the_column(store, capsys):
+def test_a_stored_value_that_does_not_parse_is_one_line_naming_the_run(store, capsys):
     with sqlite3.connect(store) as conn:
+        run_id = conn.execute("SELECT id FROM runs").fetchone()[0]
         conn.execute("UPDATE runs SET stand_info = '{not json'")
     conn.close()
-    for command in ("show", "export"):
+    for command in ("show", "export", "report"):
         code, err = _run(capsys, "--store", str(store), command, "last")
         assert code == 1 and "Traceback" not in err
-        assert err.startswith(f"{command}: error: the stored stand_info is not JSON")
+        assert err.startswith(f"{command}: error: {store}: run {run_id} holds a value that "
+                              "cannot be read")
 
 
 def test_an_address_python_cannot_split_is_one_clear_line(tmp_path, capsys):
