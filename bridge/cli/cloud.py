@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bridge.cli.cells import local_time
+
 
 def register(commands: Any) -> None:
     login = commands.add_parser("sc-login", help="log this stand in to StandCloud (device flow)")
@@ -130,14 +132,6 @@ def json_text(data: Any, indent: int | None = 2) -> str:
     return json.dumps(data, indent=indent)  # ASCII: \u escapes, no raw control characters
 
 
-def _when(seconds: float | None) -> str:
-    import time
-
-    if seconds is None:
-        return "-"
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(seconds))
-
-
 # -- sc-login / sc-logout ---------------------------------------------------------------
 def run_login(args: argparse.Namespace) -> int:
     settings = _settings(args, args.address)
@@ -232,7 +226,7 @@ def _check(settings: Any, *, as_json: bool = False) -> int:
         answer.update(credentials="login", token_store=credentials.store.name,
                       access_token_expires_at=credentials.expires_at)
         line = (f"OK: logged in to {endpoints.base} (token store: {credentials.store.name});"
-                f" access token valid until {_when(credentials.expires_at)} ({left} s),"
+                f" access token valid until {local_time(credentials.expires_at)} ({left} s),"
                 " refreshed automatically while the login lasts")
     else:
         from_env = settings.api_key == os.environ.get(API_KEY_ENV)

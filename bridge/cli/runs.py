@@ -8,19 +8,16 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import datetime
 from typing import Any
 
 from bridge.cli import arguments
+from bridge.cli.cells import duration, local_time, status_cell
 from bridge.cli.tables import Col
 from bridge.statuses import Status
 
 # A run's statuses, as `bridge runs --status` takes them (a run is never skipped).
 STATUSES = tuple(s.value for s in (Status.RUN, Status.PASSED, Status.FAILED, Status.ERROR,
                                    Status.STOPPED, Status.INTERRUPTED))
-STATUS_STYLE: dict[str, str] = {Status.PASSED: "green", Status.FAILED: "red", Status.ERROR: "red",
-                Status.SKIPPED: "yellow", Status.INTERRUPTED: "magenta",
-                Status.STOPPED: "magenta", Status.RUN: "cyan"}
 ID_SHOWN = 8  # characters of a run id in tables: a prefix `bridge show` accepts
 
 
@@ -40,21 +37,6 @@ def register(commands: Any) -> None:
     runs.set_defaults(func=list_command)
 
 
-def when(timestamp: float | None) -> str:
-    return "" if timestamp is None else datetime.fromtimestamp(timestamp).strftime(
-        "%Y-%m-%d %H:%M:%S")
-
-
-def duration(start: float | None, stop: float | None) -> str:
-    return "" if start is None or stop is None else f"{stop - start:.1f} s"
-
-
-def status_cell(status: str | None) -> Any:
-    from bridge.cli.text import cell
-
-    return cell(status, STATUS_STYLE.get(status or "", ""))
-
-
 RUN_COLUMNS = [Col("run"), Col("started", keep=1), Col("status"), Col("serial"),
                Col("part number", keep=2, fold=True), Col("cases", keep=3, justify="right"),
                Col("duration", keep=4, justify="right"), Col("stand", keep=5, fold=True),
@@ -70,7 +52,7 @@ def runs_table(console: Any, rows: list[dict[str, Any]]) -> Any:
     def short(value: Any) -> Any:
         return cell(value, limit=MAX_IN_TABLE)
 
-    cells = [[cell(row["id"][:ID_SHOWN]), when(row["start_time"])[:-3],
+    cells = [[cell(row["id"][:ID_SHOWN]), local_time(row["start_time"])[:-3],
               status_cell(row["status"]), short(row["dut_serial_number"]),
               short(row["dut_part_number"]), str(row["cases"]),
               duration(row["start_time"], row["stop_time"]), short(row["stand_name"]),

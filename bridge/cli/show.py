@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from bridge.cli import arguments
-from bridge.cli.runs import duration, status_cell, when
+from bridge.cli.cells import duration, local_time, status_cell
 from bridge.run_summary import limits_text
 from bridge.statuses import Status
 
@@ -129,7 +129,7 @@ def run_view(report: dict[str, Any], cases: list[dict[str, Any]]) -> list[Any]:
     view: list[Any] = [
         Text.assemble(status_cell(report["status"]), "  ", cell(report["name"], "bold")),
         Text.assemble("run ", cell(report["id"])),
-        Text(f"started {when(started)}  duration "
+        Text(f"started {local_time(started)}  duration "
              f"{duration(started, report['stop_time']) or '(running)'}"),
         Text.assemble("stand ", cell(stand["name"] or "-"), " (", cell(stand["hw_id"]), ")"),
         Text.assemble("DUT part ", cell(dut["part_number"] or "-"), "  serial ",
