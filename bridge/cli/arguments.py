@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 
 MAX_LIMIT = 1_000_000  # a --limit SQLite holds (a 20-digit one overflowed it)
+RUN_HELP = "run id, unique prefix of one, or 'last'"  # what resolve_run takes
 
 
 def text(value: str) -> str:

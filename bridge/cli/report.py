@@ -12,8 +12,7 @@ from bridge.cli import arguments
 def register(commands: Any) -> None:
     report = commands.add_parser(
         "report", help="HTML page of a run, or production analytics (--part-number)")
-    report.add_argument("run", nargs="?", type=arguments.text,
-                        help="run id, unique prefix of one, or 'last'")
+    report.add_argument("run", nargs="?", type=arguments.text, help=arguments.RUN_HELP)
     report.add_argument("--part-number", type=arguments.text,
                         help="production view of this DUT part number")
     report.add_argument("--since", type=arguments.since_time,

@@ -28,13 +28,12 @@ T = TypeVar("T")
 
 def register(commands: Any) -> None:
     show = commands.add_parser("show", help="one run: cases, measurements, instruments")
-    show.add_argument("run", type=arguments.text, help="run id, unique prefix of one, or 'last'")
+    show.add_argument("run", type=arguments.text, help=arguments.RUN_HELP)
     show.add_argument("--json", action="store_true", help="the same as one JSON object")
     show.set_defaults(func=show_command)
 
     export = commands.add_parser("export", help="one run as StandCloud's JSON report")
-    export.add_argument("run", type=arguments.text,
-                        help="run id, unique prefix of one, or 'last'")
+    export.add_argument("run", type=arguments.text, help=arguments.RUN_HELP)
     export.add_argument("-o", "--output", type=Path, help="write to this file, not stdout")
     export.set_defaults(func=export_command)
 
@@ -53,7 +52,10 @@ def from_stored_run(store: Store, run_id: str,
                          "store changed outside stand-bridge?", path=store.path) from exc
 
 
-def show_command(args: argparse.Namespace) -> int:
+def _one_run(args: argparse.Namespace, *, with_cases: bool = False
+             ) -> tuple[str, dict[str, Any], list[dict[str, Any]]]:
+    """The run ``args.run`` names: its id, its report and (``with_cases``) every case
+    attempt, read from the store in one go."""
     from bridge.cli.options import open_store
     from bridge.report import build_report
     from bridge.store.queries import case_rows, resolve_run
@@ -61,7 +63,12 @@ def show_command(args: argparse.Namespace) -> int:
     with open_store(args, read_only=True) as store:
         run_id = resolve_run(store, args.run)
         report = from_stored_run(store, run_id, build_report)
-        cases = list(case_rows(store, run_id))
+        cases = list(case_rows(store, run_id)) if with_cases else []
+    return run_id, report, cases
+
+
+def show_command(args: argparse.Namespace) -> int:
+    _, report, cases = _one_run(args, with_cases=True)
     if args.json:
         print(json.dumps(run_document(report, cases), indent=2))
         return 0
@@ -74,13 +81,7 @@ def show_command(args: argparse.Namespace) -> int:
 
 
 def export_command(args: argparse.Namespace) -> int:
-    from bridge.cli.options import open_store
-    from bridge.report import build_report
-    from bridge.store.queries import resolve_run
-
-    with open_store(args, read_only=True) as store:
-        run_id = resolve_run(store, args.run)
-        report = from_stored_run(store, run_id, build_report)
+    run_id, report, _ = _one_run(args)
     if args.output is None:  # \u escapes: stdout is often a terminal, never steer it
         sys.stdout.write(json.dumps(report, indent=2) + "\n")
         return 0
