@@ -8,6 +8,7 @@ Imports nothing heavy: ``bridge --help`` loads this module.
 from __future__ import annotations
 
 import argparse
+import math
 
 MAX_LIMIT = 1_000_000  # a --limit SQLite holds (a 20-digit one overflowed it)
 RUN_HELP = "run id, unique prefix of one, or 'last'"  # what resolve_run takes
@@ -45,4 +46,28 @@ def limit(value: str) -> int:
         raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
     if not 1 <= number <= MAX_LIMIT:
         raise argparse.ArgumentTypeError(f"{value} is outside 1 to {MAX_LIMIT}")
+    return number
+
+
+def port(value: str) -> int:
+    """A TCP port, 0 (any free one) to 65535 (a larger one failed in bind with a
+    traceback)."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if not 0 <= number <= 65535:
+        raise argparse.ArgumentTypeError(f"{value} is outside 0 to 65535")
+    return number
+
+
+def seconds(value: str) -> float:
+    """A time span: a finite number of seconds, 0 or more (a negative one reaches
+    ``time.sleep``; ``inf`` and ``nan`` never end a wait)."""
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {value!r}") from None
+    if not math.isfinite(number) or number < 0:
+        raise argparse.ArgumentTypeError(f"{value} is not a finite number of seconds >= 0")
     return number

@@ -119,3 +119,18 @@ def test_lone_surrogates_from_outside_are_escaped_for_the_terminal():
     """A server's JSON can hold "\\ud800"; a UTF-8 terminal cannot be written one."""
     assert shown("run \ud800 \udcff") == "run \\ud800 \\udcff"
     assert shown("Prüfstand ✓") == "Prüfstand ✓"
+
+
+@pytest.mark.parametrize(("argv", "named"), [
+    (["cloud-sim", "--port", "70000"], "argument --port: 70000 is outside 0 to 65535"),
+    (["cloud-sim", "--port", "-1"], "argument --port: -1 is outside 0 to 65535"),
+    (["cloud-sim", "--interval", "-1"], "argument --interval: -1 is not a finite number"),
+    (["sc-login", "--timeout", "nan"], "argument --timeout: nan is not a finite number"),
+    (["sc-login", "--timeout", "inf"], "argument --timeout: inf is not a finite number"),
+    (["sc-login", "--timeout", "soon"], "argument --timeout: not a number of seconds: 'soon'"),
+])
+def test_ports_and_time_spans_are_checked_with_the_arguments(capsys, argv, named):
+    """--port 70000 used to end in bind()'s OverflowError traceback; a negative interval
+    reached time.sleep in every client; --timeout inf never gave up."""
+    code, err = _run(capsys, *argv)
+    assert code == 2 and named in err
