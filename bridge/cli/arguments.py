@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import math
+from pathlib import Path
 
 MAX_LIMIT = 1_000_000  # a --limit SQLite holds (a 20-digit one overflowed it)
 RUN_HELP = "run id, unique prefix of one, or 'last'"  # what resolve_run takes
@@ -23,6 +24,14 @@ def text(value: str) -> str:
         escaped = value.encode("utf-8", "backslashreplace").decode("utf-8")
         raise argparse.ArgumentTypeError(f"not UTF-8 text: {escaped}") from None
     return value
+
+
+def path(value: str) -> Path:
+    """A file or folder: Path, refusing a NUL byte (no file name holds one; ``open``
+    would raise ValueError in the command). Only an in-process caller can pass one."""
+    if "\0" in value:
+        raise argparse.ArgumentTypeError(f"{value!r} holds a NUL byte")
+    return Path(value)
 
 
 def since_time(value: str) -> float | None:

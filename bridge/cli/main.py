@@ -13,6 +13,8 @@ import sqlite3
 import sys
 from pathlib import Path
 
+from bridge.cli import arguments
+
 COMMAND_MODULES = ["bridge.cli.runs", "bridge.cli.show", "bridge.cli.cloud", "bridge.cli.store",
                    "bridge.cli.report", "bridge.cli.init"]
 # HardPy's commands for its operator panel, which stand-bridge does not have.
@@ -25,9 +27,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Test-stand runs: list, inspect, export, and bring them to StandCloud.",
     )
     parser.add_argument("--version", action="version", version=f"stand-bridge {_version()}")
-    parser.add_argument("--config", metavar="FILE", type=Path,
+    parser.add_argument("--config", metavar="FILE", type=arguments.path,
                         help="stand configuration (default: hardpy.toml here or above)")
-    parser.add_argument("--store", metavar="PATH", type=Path,
+    parser.add_argument("--store", metavar="PATH", type=arguments.path,
                         help="run store file (default: the one named by the configuration)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMAND_MODULES:

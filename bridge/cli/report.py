@@ -21,7 +21,7 @@ def register(commands: Any) -> None:
                         help="production view: only this stand name")
     report.add_argument("--test-plan", type=arguments.text,
                         help="production view: only this test plan name")
-    report.add_argument("-o", "--output", type=Path,
+    report.add_argument("-o", "--output", type=arguments.path,
                         help="write here (default: report-<run>.html or production-<P>.html)")
     # The two views' options exclude each other in ways argparse cannot declare (a
     # positional and an option; three options with one): checked in the command, and

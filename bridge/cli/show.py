@@ -12,7 +12,6 @@ import json
 import sqlite3
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from bridge.cli import arguments
@@ -34,7 +33,8 @@ def register(commands: Any) -> None:
 
     export = commands.add_parser("export", help="one run as StandCloud's JSON report")
     export.add_argument("run", type=arguments.text, help=arguments.RUN_HELP)
-    export.add_argument("-o", "--output", type=Path, help="write to this file, not stdout")
+    export.add_argument("-o", "--output", type=arguments.path,
+                        help="write to this file, not stdout")
     export.set_defaults(func=export_command)
 
 

@@ -134,3 +134,17 @@ def test_ports_and_time_spans_are_checked_with_the_arguments(capsys, argv, named
     reached time.sleep in every client; --timeout inf never gave up."""
     code, err = _run(capsys, *argv)
     assert code == 2 and named in err
+
+
+@pytest.mark.parametrize(("argv", "named"), [
+    (["--config", "a\0b.toml", "runs"], "argument --config: 'a\\x00b.toml' holds a NUL byte"),
+    (["--store", "s\0.db", "runs"], "argument --store: 's\\x00.db' holds a NUL byte"),
+    (["export", "last", "-o", "x\0.json"], "argument -o/--output: 'x\\x00.json' holds a NUL"),
+    (["store", "recover", "x\0.db"], "argument output: 'x\\x00.db' holds a NUL byte"),
+    (["init", "a\0b"], "argument folder: 'a\\x00b' holds a NUL byte"),
+])
+def test_a_path_with_a_nul_byte_is_a_usage_error(capsys, argv, named):
+    """No shell can pass one (argv is C strings), but main(argv) in-process can; open()
+    raised ValueError in the command."""
+    code, err = _run(capsys, *argv)
+    assert code == 2 and named in err
