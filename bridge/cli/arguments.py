@@ -49,24 +49,22 @@ def since_time(value: str) -> float | None:
 
 def limit(value: str) -> int:
     """A --limit: a whole number from 1 to :data:`MAX_LIMIT`."""
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
-    if not 1 <= number <= MAX_LIMIT:
-        raise argparse.ArgumentTypeError(f"{value} is outside 1 to {MAX_LIMIT}")
-    return number
+    return _whole_number(value, 1, MAX_LIMIT)
 
 
 def port(value: str) -> int:
     """A TCP port, 0 (any free one) to 65535 (a larger one failed in bind with a
     traceback)."""
+    return _whole_number(value, 0, 65535)
+
+
+def _whole_number(value: str, low: int, high: int) -> int:
     try:
         number = int(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
-    if not 0 <= number <= 65535:
-        raise argparse.ArgumentTypeError(f"{value} is outside 0 to 65535")
+    if not low <= number <= high:
+        raise argparse.ArgumentTypeError(f"{value} is outside {low} to {high}")
     return number
 
 
