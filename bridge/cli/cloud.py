@@ -11,6 +11,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bridge.cli import arguments
+from bridge.cli.cells import local_time
+
 
 def register(commands: Any) -> None:
     login = commands.add_parser("sc-login", help="log this stand in to StandCloud (device flow)")
@@ -24,7 +27,7 @@ def register(commands: Any) -> None:
     login.add_argument("--json", action="store_true", help="with --check: the answer as JSON")
     login.add_argument(
         "--timeout",
-        type=float,
+        type=arguments.seconds,
         default=300.0,
         metavar="SECONDS",
         help="give up waiting for approval after this long (default 300)",
@@ -71,12 +74,13 @@ def register(commands: Any) -> None:
     duts.set_defaults(func=run_cloud_duts)
 
     sim = commands.add_parser("cloud-sim", help="run a local StandCloud simulator")
-    sim.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (0: any free)")
+    sim.add_argument("--port", type=arguments.port, default=8765,
+                     help="port on 127.0.0.1 (0: any free)")
     sim.add_argument("--https", action="store_true", help="serve HTTPS with a generated CA")
     sim.add_argument("--data-dir", type=Path, help="keep its database (and CA) here")
     sim.add_argument(
         "--interval",
-        type=float,
+        type=arguments.seconds,
         default=5.0,
         help="device-flow polling interval it asks for (seconds)",
     )
@@ -128,14 +132,6 @@ def json_text(data: Any, indent: int | None = 2) -> str:
     import json
 
     return json.dumps(data, indent=indent)  # ASCII: \u escapes, no raw control characters
-
-
-def _when(seconds: float | None) -> str:
-    import time
-
-    if seconds is None:
-        return "-"
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(seconds))
 
 
 # -- sc-login / sc-logout ---------------------------------------------------------------
@@ -232,7 +228,7 @@ def _check(settings: Any, *, as_json: bool = False) -> int:
         answer.update(credentials="login", token_store=credentials.store.name,
                       access_token_expires_at=credentials.expires_at)
         line = (f"OK: logged in to {endpoints.base} (token store: {credentials.store.name});"
-                f" access token valid until {_when(credentials.expires_at)} ({left} s),"
+                f" access token valid until {local_time(credentials.expires_at)} ({left} s),"
                 " refreshed automatically while the login lasts")
     else:
         from_env = settings.api_key == os.environ.get(API_KEY_ENV)
