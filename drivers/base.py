@@ -28,6 +28,19 @@ if TYPE_CHECKING:  # only the protocol, for hints
     from drivers.lock import TransactionLock
 
 
+def no_such_setting(obj: object, name: str) -> str:
+    """``X has no setting 'votlage'; did you mean 'voltage'?`` and what there is."""
+    settable = sorted(
+        {key for key in getattr(obj, "__dict__", {}) if not key.startswith("_")}
+        | {key for klass in type(obj).__mro__ for key, member in vars(klass).items()
+           if not key.startswith("_") and hasattr(member, "__set__")
+           and getattr(member, "fset", True) is not None})
+    close = difflib.get_close_matches(name, settable, n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return (f"{type(obj).__name__} has no setting {name!r}{hint} "
+            f"(settable: {', '.join(settable)})")
+
+
 @dataclass(frozen=True)
 class Identity:
     """Who the instrument says it is."""
@@ -83,16 +96,7 @@ class Driver(metaclass=_Sealed):
         object.__setattr__(self, name, value)
 
     def _no_such_setting(self, name: str) -> str:
-        """``X has no setting 'votlage'; did you mean 'voltage'?`` and what there is."""
-        settable = sorted(
-            {key for key in vars(self) if not key.startswith("_")}
-            | {key for klass in type(self).__mro__ for key, member in vars(klass).items()
-               if not key.startswith("_") and hasattr(member, "__set__")
-               and getattr(member, "fset", True) is not None})
-        close = difflib.get_close_matches(name, settable, n=1, cutoff=0.6)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        return (f"{type(self).__name__} has no setting {name!r}{hint} "
-                f"(settable: {', '.join(settable)})")
+        return no_such_setting(self, name)
 
     @classmethod
     def make_transport(cls, resource: str, **transport_options: Any) -> Transport:

@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
-import copy
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from drivers.scpi import ScpiInstrument, control, measurement, on_off
+from drivers.scpi import ScpiChannel, ScpiInstrument, control, measurement, on_off
+from drivers.transport import Transport
 
 
-class ScpiPowerSupply(ScpiInstrument):
-    """A multi-channel DC supply: set voltage and current limit, switch, measure.
+class SupplyOutput:
+    """The settings and readings of one output, declared once.
 
-    Speaks the SCPI dialect of Keysight E36300-class supplies, where each command
-    names its channel (``VOLT 5.000,(@1)``), so several test slots can share one
-    supply without selecting channels in between. The driver works on
-    ``channel`` (an option); :meth:`on_channel` gives a driver for another one.
+    Each :class:`SupplyChannel` has them, and so has the supply itself, for the
+    channel its ``channel`` option names (what a test slot works on).
     """
 
-    SIM_RESOURCE = "TCPIP0::psu.sim::5025::SOCKET"  # drivers/sim/stand.yaml
-    OPTIONS: ClassVar[dict[str, Any]] = {**ScpiInstrument.OPTIONS, "channel": 1}
+    __slots__ = ()
+
+    if TYPE_CHECKING:  # what the controls work through (drivers.scpi.Commanded)
+        channel: Any
+        transport: Transport
+
+        def ask(self, command: str) -> str: ...
+        def write(self, command: str) -> None: ...
 
     voltage = control("VOLT? (@{ch})", "VOLT {value:.3f},(@{ch})",
                       "Set voltage of the channel, volts.", limits=(0.0, 60.0))
@@ -30,12 +34,35 @@ class ScpiPowerSupply(ScpiInstrument):
     measured_voltage = measurement("MEAS:VOLT? (@{ch})", "Voltage at the terminals, volts.")
     measured_current = measurement("MEAS:CURR? (@{ch})", "Current delivered, amperes.")
 
-    def on_channel(self, channel: int) -> ScpiPowerSupply:
-        """The same supply (same connection and lock), working on ``channel``."""
-        other = copy.copy(self)
-        other.channel = channel
-        return other
-
     def safe_state(self) -> None:
-        """Output off on this driver's channel only: other slots may share the supply."""
+        """Output off on this channel only: other slots may share the supply."""
         self.output = False
+
+
+class SupplyChannel(SupplyOutput, ScpiChannel):
+    """One output of a :class:`ScpiPowerSupply`: same connection, same lock."""
+
+    __slots__ = ()
+
+
+class ScpiPowerSupply(SupplyOutput, ScpiInstrument):
+    """A multi-channel DC supply: set voltage and current limit, switch, measure.
+
+    Speaks the SCPI dialect of Keysight E36300-class supplies, where each command
+    names its channel (``VOLT 5.000,(@1)``), so several test slots can share one
+    supply without selecting channels in between. The driver works on
+    ``channel`` (an option); :meth:`on_channel` gives another channel as an object.
+    """
+
+    SIM_RESOURCE = "TCPIP0::psu.sim::5025::SOCKET"  # drivers/sim/stand.yaml
+    OPTIONS: ClassVar[dict[str, Any]] = {**ScpiInstrument.OPTIONS, "channel": 1}
+
+    def __init__(self, transport: Transport, **options: Any):
+        super().__init__(transport, **options)
+        self._channels: dict[int, SupplyChannel] = {}
+
+    def on_channel(self, channel: int) -> SupplyChannel:
+        """Output ``channel`` of this supply (one object per channel, kept)."""
+        if channel not in self._channels:
+            self._channels[channel] = SupplyChannel(self, channel)
+        return self._channels[channel]

@@ -15,14 +15,25 @@ error there becomes an :class:`InstrumentError` naming the command that caused i
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from bridge.errors import InstrumentError
-from drivers.base import Driver, Identity
+from drivers.base import Driver, Identity, no_such_setting
 from drivers.transport import Transport, VisaTransport
 
 
-def _parse(cast: Callable[[str], Any], reply: str, instr: ScpiInstrument, command: str) -> Any:
+class Commanded(Protocol):
+    """What ``control``/``measurement`` work on: an instrument, or one of its channels."""
+
+    @property
+    def channel(self) -> Any: ...
+    @property
+    def transport(self) -> Transport: ...
+    def ask(self, command: str) -> str: ...
+    def write(self, command: str) -> None: ...
+
+
+def _parse(cast: Callable[[str], Any], reply: str, instr: Commanded, command: str) -> Any:
     try:
         return cast(reply.strip())
     except (TypeError, ValueError, KeyError):
@@ -45,7 +56,7 @@ class measurement:
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
 
-    def __get__(self, instr: ScpiInstrument | None, owner: type | None = None) -> Any:
+    def __get__(self, instr: Commanded | None, owner: type | None = None) -> Any:
         if instr is None:
             return self
         command = self.get.format(ch=instr.channel)
@@ -73,7 +84,7 @@ class control(measurement):
         self.limits = limits
         self.values = values
 
-    def __set__(self, instr: ScpiInstrument, value: Any) -> None:
+    def __set__(self, instr: Commanded, value: Any) -> None:
         if self.values is not None:
             if value not in self.values:
                 raise ValueError(f"{self.name}: {value!r} not one of {list(self.values)}")
@@ -188,3 +199,43 @@ class ScpiInstrument(Driver):
         """``*RST`` then ``*CLS``: factory settings, empty error queue."""
         self.write("*RST")
         self.write("*CLS")
+
+
+class ScpiChannel:
+    """One channel of a SCPI instrument (QCoDeS' InstrumentChannel, in brief).
+
+    It holds its instrument, not a copy of it: every command goes through the
+    instrument's ``ask``/``write``, so its connection, lock and error check are the
+    ones of the instrument. ``{ch}`` in the commands of its controls is ``channel``.
+    Like a driver, it refuses a public attribute it does not have (a typo would
+    otherwise set nothing on the instrument).
+    """
+
+    __slots__ = ("channel", "instrument")
+    channel: int
+    instrument: ScpiInstrument
+
+    def __init__(self, instrument: ScpiInstrument, channel: int):
+        object.__setattr__(self, "instrument", instrument)
+        object.__setattr__(self, "channel", channel)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if not hasattr(type(self), name):
+            raise AttributeError(no_such_setting(self, name), name=name, obj=self)
+        object.__setattr__(self, name, value)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.channel} of {self.transport.resource}>"
+
+    @property
+    def transport(self) -> Transport:
+        """The instrument's connection (named in errors)."""
+        return self.instrument.transport
+
+    def ask(self, command: str) -> str:
+        """A query, through the instrument (its lock)."""
+        return self.instrument.ask(command)
+
+    def write(self, command: str) -> None:
+        """A command, through the instrument (its lock, its error-queue check)."""
+        self.instrument.write(command)
