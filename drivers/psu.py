@@ -25,14 +25,15 @@ class SupplyOutput:
         def write(self, command: str) -> None: ...
 
     voltage = control("VOLT? (@{ch})", "VOLT {value:.3f},(@{ch})",
-                      "Set voltage of the channel, volts.", limits=(0.0, 60.0))
+                      "Set voltage of the channel.", limits=(0.0, 60.0), unit="V")
     current_limit = control("CURR? (@{ch})", "CURR {value:.3f},(@{ch})",
-                            "Current limit of the channel, amperes.", limits=(0.0, 10.0))
+                            "Current limit of the channel.", limits=(0.0, 10.0), unit="A")
     output = control("OUTP? (@{ch})", "OUTP {value},(@{ch})",
                      "Output switched on (True) or off (False).",
-                     cast=on_off, values={True: "1", False: "0"})
-    measured_voltage = measurement("MEAS:VOLT? (@{ch})", "Voltage at the terminals, volts.")
-    measured_current = measurement("MEAS:CURR? (@{ch})", "Current delivered, amperes.")
+                     cast=on_off, values={True: "1", False: "0"}, unit="")
+    measured_voltage = measurement("MEAS:VOLT? (@{ch})", "Voltage at the terminals.",
+                                   unit="V")
+    measured_current = measurement("MEAS:CURR? (@{ch})", "Current delivered.", unit="A")
 
     def safe_state(self) -> None:
         """Output off on this channel only: other slots may share the supply."""

@@ -4,8 +4,9 @@ A driver body reads like the instrument's manual in brief::
 
     class Supply(ScpiInstrument):
         voltage = control("VOLT? (@{ch})", "VOLT {value:.3f},(@{ch})",
-                          "Set voltage in volts.", limits=(0, 30))
-        measured_voltage = measurement("MEAS:VOLT? (@{ch})", "Voltage at the output, V.")
+                          "Set voltage.", limits=(0, 30), unit="V")
+        measured_voltage = measurement("MEAS:VOLT? (@{ch})", "Voltage at the output.",
+                                       unit="V")
 
 ``{ch}`` is the driver's channel, ``{value}`` the value being set. After a write the
 instrument's error queue (``SYST:ERR?``) is read when ``check_errors`` is on, and an
@@ -46,12 +47,19 @@ def _parse(cast: Callable[[str], Any], reply: str, instr: Commanded, command: st
 
 
 class measurement:
-    """A read-only quantity: the query that reads it, and how to parse the reply."""
+    """A read-only quantity: the query that reads it, how to parse the reply, its unit.
 
-    def __init__(self, get: str, doc: str, *, cast: Callable[[str], Any] = float):
+    ``unit`` (``"V"``, ``"A"``, ``"Ohm"``; ``""`` for a switch or a count) is data, so
+    a plan can record a reading with the unit the driver declares:
+    ``type(psu).measured_voltage.unit``.
+    """
+
+    def __init__(self, get: str, doc: str, *, cast: Callable[[str], Any] = float,
+                 unit: str | None = None):
         self.get = get
         self.cast = cast
-        self.__doc__ = doc
+        self.unit = unit
+        self.__doc__ = doc + (f" [{unit}]" if unit else "")
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
@@ -78,8 +86,9 @@ class control(measurement):
         cast: Callable[[str], Any] = float,
         limits: tuple[float, float] | None = None,
         values: Mapping[Any, str] | None = None,
+        unit: str | None = None,
     ):
-        super().__init__(get, doc, cast=cast)
+        super().__init__(get, doc, cast=cast, unit=unit)
         self.set = set
         self.limits = limits
         self.values = values

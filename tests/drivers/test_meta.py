@@ -44,6 +44,24 @@ def test_driver_is_documented(driver_cls):
 
 
 @pytest.mark.parametrize("driver_cls", DRIVERS)
+def test_every_setting_and_reading_declares_its_unit(driver_cls):
+    """A driver reads like a spec sheet: ``""`` for a switch, never left out."""
+    declared = {name: member.unit for klass in driver_cls.__mro__
+                for name, member in vars(klass).items() if isinstance(member, measurement)}
+    assert {name for name, unit in declared.items() if unit is None} == set()
+    assert all(unit in inspect.getdoc(getattr(driver_cls, name)) for name, unit in
+               declared.items())
+
+
+def test_units_are_the_spec_sheet_s():
+    assert {name: getattr(ScpiPowerSupply, name).unit for name in (
+        "voltage", "current_limit", "output", "measured_voltage", "measured_current")} == {
+        "voltage": "V", "current_limit": "A", "output": "", "measured_voltage": "V",
+        "measured_current": "A"}
+    assert ScpiMultimeter.resistance.unit == "Ohm"
+
+
+@pytest.mark.parametrize("driver_cls", DRIVERS)
 def test_driver_constructor_and_open_are_uniform(driver_cls):
     init = inspect.signature(driver_cls.__init__)
     assert list(init.parameters) == ["self", "transport", "options"]
