@@ -40,8 +40,6 @@ if TYPE_CHECKING:
     from bridge.config import StandConfig
     from drivers.base import Driver
 
-PLUGIN_KEYS = ("sim_resource",)  # read by this plugin, not passed to the driver
-
 
 @dataclass
 class InstrumentSpec:
@@ -112,20 +110,21 @@ class InstrumentsPlugin:
                               base)
         driver_cls = import_driver(self.stand, section.driver, f"{base}.driver")
         options = {**section.options, **overrides}
-        accepted = {**driver_cls.OPTIONS, **dict.fromkeys(PLUGIN_KEYS)}
-        for key, value in options.items():
-            where = f"slots.{self.slot_name}.{name}.{key}" if key in overrides else f"{base}.{key}"
-            if key == "resource":
-                continue
-            if key not in accepted:
-                raise self._error(f"unknown option for {driver_cls.__name__}; accepted: "
-                                  f"{', '.join(sorted(driver_cls.OPTIONS))}", where)
-            default = accepted[key]
-            if default is not None and not _same_type(default, value):
-                raise self._error(f"expected {type(default).__name__}, got {value!r}", where)
-        resource = overrides.get("resource", section.resource)
-        sim_resource = options.pop("sim_resource", None)
+
+        def where(key: str) -> str:
+            return f"slots.{self.slot_name}.{name}.{key}" if key in overrides else f"{base}.{key}"
+
         options.pop("resource", None)
+        sim_resource = options.pop("sim_resource", None)
+        if sim_resource is not None and not isinstance(sim_resource, str):
+            raise self._error(f"expected str, got {sim_resource!r}", where("sim_resource"))
+        from drivers.options import OptionError  # after use_plan_folder's shadowing check
+
+        try:  # the driver's options model, the one check there is
+            driver_cls.Options.build(driver_cls.__name__, options)
+        except OptionError as exc:
+            raise self._error(exc.reason, where(exc.option)) from None
+        resource = overrides.get("resource", section.resource)
         if self.mode == "sim":
             resource = sim_resource or driver_cls.SIM_RESOURCE.format(slot=self.slot_name or
                                                                       "slot0")
@@ -134,10 +133,8 @@ class InstrumentsPlugin:
         try:
             driver_cls.check_resource(resource)
         except ValueError as exc:
-            where = ("sim_resource" if self.mode == "sim" and sim_resource else "resource")
-            key = (f"slots.{self.slot_name}.{name}.{where}" if where in overrides
-                   else f"{base}.{where}")
-            raise self._error(str(exc), key) from None
+            key = "sim_resource" if self.mode == "sim" and sim_resource else "resource"
+            raise self._error(str(exc), where(key)) from None
         shared = self.slot_name is not None and "resource" not in overrides \
             and "sim_resource" not in overrides
         return InstrumentSpec(name, driver_cls, resource, options, shared)
@@ -246,14 +243,6 @@ class InstrumentsPlugin:
                      "commands": checker.commands, "unguarded": checker.unguarded}
             path = self.lock_dir / f"{name}.{self.worker or 'main'}.json"  # last run's
             path.write_text(json.dumps(stats), encoding="utf-8")
-
-
-def _same_type(default: Any, value: Any) -> bool:
-    if isinstance(default, bool) or isinstance(value, bool):
-        return isinstance(default, bool) and isinstance(value, bool)
-    if isinstance(default, (int, float)):
-        return isinstance(value, (int, float))
-    return isinstance(value, type(default))
 
 
 def unavailable(spec: InstrumentSpec, slot: str | None, exc: InstrumentError) -> str:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from drivers.scpi import ScpiChannel, ScpiInstrument, control, measurement, on_off
 from drivers.transport import Transport
@@ -56,7 +57,13 @@ class ScpiPowerSupply(SupplyOutput, ScpiInstrument):
     """
 
     SIM_RESOURCE = "TCPIP0::psu.sim::5025::SOCKET"  # drivers/sim/stand.yaml
-    OPTIONS: ClassVar[dict[str, Any]] = {**ScpiInstrument.OPTIONS, "channel": 1}
+    @dataclass(frozen=True)
+    class Options(ScpiInstrument.Options):
+        """The SCPI options, and the channel this driver works on."""
+
+        channel: int = 1
+
+    options: Options
 
     def __init__(self, transport: Transport, **options: Any):
         super().__init__(transport, **options)

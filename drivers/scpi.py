@@ -16,10 +16,12 @@ error there becomes an :class:`InstrumentError` naming the command that caused i
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
 from bridge.errors import InstrumentError
 from drivers.base import Driver, Identity, no_such_setting
+from drivers.options import DriverOptions, transport_option
 from drivers.transport import Transport, VisaTransport
 
 
@@ -120,14 +122,17 @@ def parse_idn(reply: str) -> Identity:
 class ScpiInstrument(Driver):
     """A SCPI instrument on a VISA resource."""
 
-    OPTIONS: ClassVar[dict[str, Any]] = {
-        "backend": "",
-        "timeout": 2.0,
-        "write_termination": "\n",
-        "read_termination": "\n",
-        "check_errors": True,
-    }
-    TRANSPORT_OPTIONS = ("backend", "timeout", "write_termination", "read_termination")
+    @dataclass(frozen=True)
+    class Options(DriverOptions):
+        """pyvisa backend, timeout (s) and line endings; the error-queue check."""
+
+        backend: str = transport_option("")
+        timeout: float = transport_option(2.0)
+        write_termination: str = transport_option("\n")
+        read_termination: str = transport_option("\n")
+        check_errors: bool = True
+
+    options: Options
     #: Query of the error queue and the reply that means "empty".
     ERROR_QUERY: ClassVar[str] = "SYST:ERR?"
     #: A pyvisa-sim YAML beside the driver's module that simulates it (``--stand sim``);
@@ -138,8 +143,8 @@ class ScpiInstrument(Driver):
     def __init__(self, transport: Transport, **options: Any):
         super().__init__(transport, **options)
         #: Channel the ``{ch}`` of commands stands for (drivers with channels set it).
-        self.channel = self.options.get("channel")
-        self.check_errors = bool(self.options["check_errors"])
+        self.channel: Any = getattr(self.options, "channel", None)
+        self.check_errors = self.options.check_errors
 
     @classmethod
     def make_transport(cls, resource: str, **transport_options: Any) -> Transport:
