@@ -22,7 +22,6 @@ serialised across workers by a file lock beside the run store.
 
 from __future__ import annotations
 
-import json
 import os
 import types
 from dataclasses import dataclass, field
@@ -39,6 +38,7 @@ if TYPE_CHECKING:
 
     from bridge.config import StandConfig
     from drivers.base import Driver
+    from drivers.sim.session import SimSession
 
 
 @dataclass
@@ -68,7 +68,7 @@ class InstrumentsPlugin:
             for name, section in stand.model.instruments.items()
         }
         self.opened: dict[str, Driver] = {}
-        self.checkers: dict[str, Any] = {}
+        self._sim: SimSession | None = None  # --stand sim: built when an instrument opens
         # One session fixture per instrument, in a module-like holder registered as a
         # plugin (pytest reads plugin fixtures from a module's or class's attributes).
         self.fixtures = types.ModuleType("bridge_instrument_fixtures")
@@ -145,27 +145,26 @@ class InstrumentsPlugin:
     def lock_dir(self) -> Path:
         return self.stand.store_path.parent / "locks"
 
+    def _sim_session(self) -> SimSession:
+        """The simulators' side of this process (drivers.sim.session); sim mode only."""
+        if self._sim is None:
+            from drivers.sim.session import SimSession
+
+            self._sim = SimSession(self.lock_dir, self.worker, self.slot_name)
+        return self._sim
+
     def open(self, name: str) -> Driver:
         spec = self.specs[name]
         options = dict(spec.options)
-        if self.mode == "sim":
-            from drivers.sim.workbench import BENCH
-
-            options.update(BENCH.sim_options(spec.driver_cls))
+        sim = self._sim_session() if self.mode == "sim" else None
+        if sim is not None:
+            options.update(sim.options(spec.driver_cls))
         lock = None
         if spec.shared:
             from drivers.lock import SharedLock
 
-            checker = None
-            if self.mode == "sim":
-                from drivers.sim.interleave import InterleaveChecker
-
-                checker = self.checkers[name] = InterleaveChecker(self.lock_dir / f"{name}.probe")
-                if "::" in spec.resource:  # a simulated VISA instrument: it witnesses commands
-                    from drivers.sim.workbench import BENCH
-
-                    BENCH.watch(spec.resource, checker)
-            lock = SharedLock(self.lock_dir / f"{name}.lock", checker)
+            observer = sim.observer(name, spec.resource) if sim is not None else None
+            lock = SharedLock(self.lock_dir / f"{name}.lock", observer)
         driver = spec.driver_cls.open(spec.resource, lock=lock, **options)
         if getattr(driver, "progress", False) is None:  # e.g. firmware programming
             from bridge.progress import TerminalProgress
@@ -231,18 +230,11 @@ class InstrumentsPlugin:
         try:
             self.close_all()
         finally:
-            self._write_checker_stats()
+            if self._sim is not None:
+                self._sim.finish()
 
     def pytest_unconfigure(self) -> None:
         self.close_all()
-
-    def _write_checker_stats(self) -> None:
-        for name, checker in self.checkers.items():
-            stats = {"instrument": name, "worker": self.worker, "slot": self.slot_name,
-                     "transactions": checker.transactions, "violations": checker.violations,
-                     "commands": checker.commands, "unguarded": checker.unguarded}
-            path = self.lock_dir / f"{name}.{self.worker or 'main'}.json"  # last run's
-            path.write_text(json.dumps(stats), encoding="utf-8")
 
 
 def unavailable(spec: InstrumentSpec, slot: str | None, exc: InstrumentError) -> str:

@@ -162,3 +162,18 @@ def test_psu_votlage_names_voltage_and_sends_nothing(expected_protocol):
     with expected_protocol(ScpiPowerSupply, []) as psu, \
             pytest.raises(AttributeError, match="did you mean 'voltage'"):
         psu.votlage = 5
+
+
+def test_production_code_reaches_the_simulators_only_through_their_session():
+    """Sim wiring (options, interleave checks, their counts) lives in drivers/sim."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    reached = {}
+    for path in [root / "bridge" / "instruments.py", *(root / "drivers").glob("*.py"),
+                 *(root / "drivers" / "transport").glob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("drivers.sim"):
+                reached[f"{path.relative_to(root).as_posix()}"] = node.module
+    assert reached == {"bridge/instruments.py": "drivers.sim.session"}
