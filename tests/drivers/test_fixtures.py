@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import textwrap
 
 import pytest
@@ -182,6 +183,36 @@ def test_each_instrument_is_a_session_fixture_and_its_identity_is_recorded(share
     assert shared.supply_left_on == []
 
 
+def start_error(plan: Plan, mode: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The message pytest stops with at start (exit 4, on stderr) for this plan's
+    [instruments]: bridge.plugin raises a UsageError of the plugin's ConfigError.
+    Built in this process: the pytest path itself is
+    test_a_misconfigured_instrument_stops_pytest_before_any_case."""
+    import types
+
+    from bridge.config import load_config
+    from bridge.errors import ConfigError
+    from bridge.instruments import InstrumentsPlugin
+
+    monkeypatch.setattr(sys, "path", list(sys.path))  # the plugin puts the plan's folder on it
+    config = types.SimpleNamespace(
+        pluginmanager=types.SimpleNamespace(register=lambda *args: None))
+    with pytest.raises(ConfigError) as info:
+        InstrumentsPlugin(load_config(plan.root / "hardpy.toml"), config, mode)
+    return str(info.value)
+
+
+def test_a_misconfigured_instrument_stops_pytest_before_any_case(tmp_path):
+    plan = make_plan(tmp_path, "def test_x(): pass\n",
+                     extra='\n[instruments.bad]\ndriver = "drivers.psu.ScpiPowerSupply"\n'
+                           'resource = "X"\nchanel = 2\n')
+    result = plan.pytest()
+    assert result.returncode == 4, result.stdout + result.stderr  # usage error, no case ran
+    assert "instruments.bad.chanel" in result.stderr
+    assert "hardpy.toml" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 @pytest.mark.parametrize(("section", "key"), [
     ('driver = "drivers.psu.NoSuchSupply"', "instruments.bad.driver"),
     ('driver = "nowhere.Supply"', "instruments.bad.driver"),
@@ -191,30 +222,28 @@ def test_each_instrument_is_a_session_fixture_and_its_identity_is_recorded(share
     ('driver = "drivers.psu.ScpiPowerSupply"\nresource = "X"\nchannel = "two"',
      "instruments.bad.channel"),
 ])
-def test_misconfigured_instrument_fails_at_start_naming_the_key(tmp_path, section, key):
+def test_misconfigured_instrument_fails_at_start_naming_the_key(tmp_path, monkeypatch, section,
+                                                                 key):
     plan = make_plan(tmp_path, "def test_x(): pass\n", extra=f"\n[instruments.bad]\n{section}\n")
-    result = plan.pytest()
-    assert result.returncode == 4, result.stdout + result.stderr  # usage error, no case ran
-    assert key in result.stderr
-    assert "hardpy.toml" in result.stderr
+    message = start_error(plan, "sim", monkeypatch)
+    assert key in message
+    assert "hardpy.toml" in message
 
 
-def test_slot_naming_an_unknown_instrument_fails_at_start(tmp_path):
+def test_slot_naming_an_unknown_instrument_fails_at_start(tmp_path, monkeypatch):
     plan = make_plan(tmp_path, "def test_x(): pass\n",
                      extra='\n[slots.a]\nscope = { channel = 2 }\n')
-    result = plan.pytest()
-    assert result.returncode == 4
-    assert "slots.a.scope" in result.stderr and "no such instrument" in result.stderr
+    message = start_error(plan, "sim", monkeypatch)
+    assert "slots.a.scope" in message and "no such instrument" in message
 
 
-def test_unparsable_resource_on_the_real_stand_fails_at_start(tmp_path):
+def test_unparsable_resource_on_the_real_stand_fails_at_start(tmp_path, monkeypatch):
     plan = make_plan(tmp_path, "def test_x(): pass\n", mode="real",
                      extra='\n[instruments.scope]\ndriver = "drivers.dmm.ScpiMultimeter"\n'
                            'resource = "TCPIP::::5025"\n')
-    result = plan.pytest()
-    assert result.returncode == 4
-    assert "instruments.scope.resource" in result.stderr
-    assert "not a VISA resource string" in result.stderr
+    message = start_error(plan, "real", monkeypatch)
+    assert "instruments.scope.resource" in message
+    assert "not a VISA resource string" in message
 
 
 def test_failing_instrument_fails_the_case_with_resource_command_reply_and_supply_ends_off(
