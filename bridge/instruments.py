@@ -22,7 +22,6 @@ serialised across workers by a file lock beside the run store.
 
 from __future__ import annotations
 
-import json
 import os
 import types
 from dataclasses import dataclass, field
@@ -39,8 +38,7 @@ if TYPE_CHECKING:
 
     from bridge.config import StandConfig
     from drivers.base import Driver
-
-PLUGIN_KEYS = ("sim_resource",)  # read by this plugin, not passed to the driver
+    from drivers.sim.session import SimSession
 
 
 @dataclass
@@ -70,7 +68,7 @@ class InstrumentsPlugin:
             for name, section in stand.model.instruments.items()
         }
         self.opened: dict[str, Driver] = {}
-        self.checkers: dict[str, Any] = {}
+        self._sim: SimSession | None = None  # --stand sim: built when an instrument opens
         # One session fixture per instrument, in a module-like holder registered as a
         # plugin (pytest reads plugin fixtures from a module's or class's attributes).
         self.fixtures = types.ModuleType("bridge_instrument_fixtures")
@@ -112,20 +110,21 @@ class InstrumentsPlugin:
                               base)
         driver_cls = import_driver(self.stand, section.driver, f"{base}.driver")
         options = {**section.options, **overrides}
-        accepted = {**driver_cls.OPTIONS, **dict.fromkeys(PLUGIN_KEYS)}
-        for key, value in options.items():
-            where = f"slots.{self.slot_name}.{name}.{key}" if key in overrides else f"{base}.{key}"
-            if key == "resource":
-                continue
-            if key not in accepted:
-                raise self._error(f"unknown option for {driver_cls.__name__}; accepted: "
-                                  f"{', '.join(sorted(driver_cls.OPTIONS))}", where)
-            default = accepted[key]
-            if default is not None and not _same_type(default, value):
-                raise self._error(f"expected {type(default).__name__}, got {value!r}", where)
-        resource = overrides.get("resource", section.resource)
-        sim_resource = options.pop("sim_resource", None)
+
+        def where(key: str) -> str:
+            return f"slots.{self.slot_name}.{name}.{key}" if key in overrides else f"{base}.{key}"
+
         options.pop("resource", None)
+        sim_resource = options.pop("sim_resource", None)
+        if sim_resource is not None and not isinstance(sim_resource, str):
+            raise self._error(f"expected str, got {sim_resource!r}", where("sim_resource"))
+        from drivers.options import OptionError  # after use_plan_folder's shadowing check
+
+        try:  # the driver's options model, the one check there is
+            driver_cls.Options.build(driver_cls.__name__, options)
+        except OptionError as exc:
+            raise self._error(exc.reason, where(exc.option)) from None
+        resource = overrides.get("resource", section.resource)
         if self.mode == "sim":
             resource = sim_resource or driver_cls.SIM_RESOURCE.format(slot=self.slot_name or
                                                                       "slot0")
@@ -134,10 +133,8 @@ class InstrumentsPlugin:
         try:
             driver_cls.check_resource(resource)
         except ValueError as exc:
-            where = ("sim_resource" if self.mode == "sim" and sim_resource else "resource")
-            key = (f"slots.{self.slot_name}.{name}.{where}" if where in overrides
-                   else f"{base}.{where}")
-            raise self._error(str(exc), key) from None
+            key = "sim_resource" if self.mode == "sim" and sim_resource else "resource"
+            raise self._error(str(exc), where(key)) from None
         shared = self.slot_name is not None and "resource" not in overrides \
             and "sim_resource" not in overrides
         return InstrumentSpec(name, driver_cls, resource, options, shared)
@@ -148,27 +145,26 @@ class InstrumentsPlugin:
     def lock_dir(self) -> Path:
         return self.stand.store_path.parent / "locks"
 
+    def _sim_session(self) -> SimSession:
+        """The simulators' side of this process (drivers.sim.session); sim mode only."""
+        if self._sim is None:
+            from drivers.sim.session import SimSession
+
+            self._sim = SimSession(self.lock_dir, self.worker, self.slot_name)
+        return self._sim
+
     def open(self, name: str) -> Driver:
         spec = self.specs[name]
         options = dict(spec.options)
-        if self.mode == "sim":
-            from drivers.sim.workbench import BENCH
-
-            options.update(BENCH.sim_options(spec.driver_cls))
+        sim = self._sim_session() if self.mode == "sim" else None
+        if sim is not None:
+            options.update(sim.options(spec.driver_cls))
         lock = None
         if spec.shared:
             from drivers.lock import SharedLock
 
-            checker = None
-            if self.mode == "sim":
-                from drivers.sim.interleave import InterleaveChecker
-
-                checker = self.checkers[name] = InterleaveChecker(self.lock_dir / f"{name}.probe")
-                if "::" in spec.resource:  # a simulated VISA instrument: it witnesses commands
-                    from drivers.sim.workbench import BENCH
-
-                    BENCH.watch(spec.resource, checker)
-            lock = SharedLock(self.lock_dir / f"{name}.lock", checker)
+            observer = sim.observer(name, spec.resource) if sim is not None else None
+            lock = SharedLock(self.lock_dir / f"{name}.lock", observer)
         driver = spec.driver_cls.open(spec.resource, lock=lock, **options)
         if getattr(driver, "progress", False) is None:  # e.g. firmware programming
             from bridge.progress import TerminalProgress
@@ -234,26 +230,11 @@ class InstrumentsPlugin:
         try:
             self.close_all()
         finally:
-            self._write_checker_stats()
+            if self._sim is not None:
+                self._sim.finish()
 
     def pytest_unconfigure(self) -> None:
         self.close_all()
-
-    def _write_checker_stats(self) -> None:
-        for name, checker in self.checkers.items():
-            stats = {"instrument": name, "worker": self.worker, "slot": self.slot_name,
-                     "transactions": checker.transactions, "violations": checker.violations,
-                     "commands": checker.commands, "unguarded": checker.unguarded}
-            path = self.lock_dir / f"{name}.{self.worker or 'main'}.json"  # last run's
-            path.write_text(json.dumps(stats), encoding="utf-8")
-
-
-def _same_type(default: Any, value: Any) -> bool:
-    if isinstance(default, bool) or isinstance(value, bool):
-        return isinstance(default, bool) and isinstance(value, bool)
-    if isinstance(default, (int, float)):
-        return isinstance(value, (int, float))
-    return isinstance(value, type(default))
 
 
 def unavailable(spec: InstrumentSpec, slot: str | None, exc: InstrumentError) -> str:

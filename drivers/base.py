@@ -4,8 +4,9 @@ Every driver is built the same way, so the fixture layer can treat them alike:
 
 - ``Driver(transport, **options)`` wraps an open transport (protocol tests pass a
   scripted one); ``Driver.open(resource, **options)`` builds the transport itself;
-- ``OPTIONS`` lists every option a driver accepts with its default — the stand
-  config is checked against it, so a misspelled option fails at start;
+- ``Options`` is the driver's typed options model (drivers.options): every option
+  it accepts, with type and default — the stand config is checked against it, so a
+  misspelled or mistyped option fails at start;
 - ``metadata()`` is the identity recorded for the run (manufacturer, model, serial,
   firmware, resource, driver class and version, transport library and version);
 - ``safe_state()`` leaves the instrument harmless (a supply's output off);
@@ -22,10 +23,24 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from drivers.options import DriverOptions
 from drivers.transport import Transport
 
 if TYPE_CHECKING:  # only the protocol, for hints
     from drivers.lock import TransactionLock
+
+
+def no_such_setting(obj: object, name: str) -> str:
+    """``X has no setting 'votlage'; did you mean 'voltage'?`` and what there is."""
+    settable = sorted(
+        {key for key in getattr(obj, "__dict__", {}) if not key.startswith("_")}
+        | {key for klass in type(obj).__mro__ for key, member in vars(klass).items()
+           if not key.startswith("_") and hasattr(member, "__set__")
+           and getattr(member, "fset", True) is not None})
+    close = difflib.get_close_matches(name, settable, n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return (f"{type(obj).__name__} has no setting {name!r}{hint} "
+            f"(settable: {', '.join(settable)})")
 
 
 @dataclass(frozen=True)
@@ -54,21 +69,17 @@ class Driver(metaclass=_Sealed):
 
     #: Version of the driver code, recorded with every run that used it.
     driver_version: ClassVar[str] = "1.0"
-    #: Options accepted from the stand config, with their defaults.
-    OPTIONS: ClassVar[dict[str, Any]] = {}
-    #: Options consumed by the transport rather than the driver.
-    TRANSPORT_OPTIONS: ClassVar[tuple[str, ...]] = ()
+    #: Options accepted from the stand config: types and defaults (none here).
+    Options = DriverOptions
     #: Where this driver's simulator answers in ``--stand sim`` (see drivers.sim).
     SIM_RESOURCE: ClassVar[str] = ""
     #: Ask for the identity when opening (a DUT may still be unpowered then: False).
     IDENTIFY_ON_OPEN: ClassVar[bool] = True
 
     def __init__(self, transport: Transport, **options: Any):
-        unknown = sorted(set(options) - set(self.OPTIONS))
-        if unknown:
-            raise TypeError(f"{type(self).__name__}: unknown option(s) {', '.join(unknown)}")
         self.transport = transport
-        self.options = {**self.OPTIONS, **options}
+        #: The checked options (OptionError, a TypeError, names a bad one).
+        self.options = self.Options.build(type(self).__name__, options)
         #: Context manager held around each transaction: a thread lock by default, a
         #: cross-process SharedLock when other processes share the instrument.
         self.lock: TransactionLock = threading.RLock()
@@ -83,16 +94,7 @@ class Driver(metaclass=_Sealed):
         object.__setattr__(self, name, value)
 
     def _no_such_setting(self, name: str) -> str:
-        """``X has no setting 'votlage'; did you mean 'voltage'?`` and what there is."""
-        settable = sorted(
-            {key for key in vars(self) if not key.startswith("_")}
-            | {key for klass in type(self).__mro__ for key, member in vars(klass).items()
-               if not key.startswith("_") and hasattr(member, "__set__")
-               and getattr(member, "fset", True) is not None})
-        close = difflib.get_close_matches(name, settable, n=1, cutoff=0.6)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        return (f"{type(self).__name__} has no setting {name!r}{hint} "
-                f"(settable: {', '.join(settable)})")
+        return no_such_setting(self, name)
 
     @classmethod
     def make_transport(cls, resource: str, **transport_options: Any) -> Transport:
@@ -120,14 +122,10 @@ class Driver(metaclass=_Sealed):
 
         ``lock`` is held around every transaction from the first (``*IDN?``) on.
         """
-        unknown = sorted(set(options) - set(cls.OPTIONS))
-        if unknown:
-            raise TypeError(f"{cls.__name__}: unknown option(s) {', '.join(unknown)}")
-        merged = {**cls.OPTIONS, **options}
-        transport_opts = {k: merged.pop(k) for k in cls.TRANSPORT_OPTIONS}
-        transport = cls.make_transport(resource, **transport_opts)
+        checked = cls.Options.build(cls.__name__, options)  # before anything opens
+        transport = cls.make_transport(resource, **checked.transport_kwargs())
         try:
-            driver = cls(transport, **merged)
+            driver = cls(transport, **options)
             if lock is not None:
                 driver.lock = lock
             if cls.IDENTIFY_ON_OPEN:

@@ -14,7 +14,7 @@ class ScpiMultimeter(ScpiInstrument):
 
     SIM_RESOURCE = "USB0::0x2A8D::0x0101::SIMDMM01::INSTR"  # drivers/sim/stand.yaml
 
-    dc_voltage = measurement("MEAS:VOLT:DC?", "DC voltage, volts.")
-    ac_voltage = measurement("MEAS:VOLT:AC?", "AC voltage (RMS), volts.")
-    dc_current = measurement("MEAS:CURR:DC?", "DC current, amperes.")
-    resistance = measurement("MEAS:RES?", "Two-wire resistance, ohms.")
+    dc_voltage = measurement("MEAS:VOLT:DC?", "DC voltage.", unit="V")
+    ac_voltage = measurement("MEAS:VOLT:AC?", "AC voltage (RMS).", unit="V")
+    dc_current = measurement("MEAS:CURR:DC?", "DC current.", unit="A")
+    resistance = measurement("MEAS:RES?", "Two-wire resistance.", unit="Ohm")

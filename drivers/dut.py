@@ -24,10 +24,11 @@ import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar, NoReturn
+from typing import Any, NoReturn
 
 from bridge.errors import FirmwareError, InstrumentError
 from drivers.base import Driver, Identity
+from drivers.options import DriverOptions, transport_option
 from drivers.transport import SerialTransport, Transport
 
 STX, ACK, NAK = 0x02, 0x06, 0x15
@@ -82,16 +83,19 @@ class ProgramResult:
 class DutConsole(Driver):
     """The sample board's firmware console: commands, identity, reset, programming."""
 
-    OPTIONS: ClassVar[dict[str, Any]] = {
-        "baudrate": 115200,
-        "timeout": 1.0,
-        "wait_for_port": 0.0,
-        "write_termination": "\n",
-        "boot_timeout": 5.0,
-        "chunk_size": 256,
-        "max_retries": 3,
-    }
-    TRANSPORT_OPTIONS = ("baudrate", "timeout", "wait_for_port", "write_termination")
+    @dataclass(frozen=True)
+    class Options(DriverOptions):
+        """The serial line; how long a boot may take (s); bootloader frames and retries."""
+
+        baudrate: int = transport_option(115200)
+        timeout: float = transport_option(1.0)
+        wait_for_port: float = transport_option(0.0)
+        write_termination: str = transport_option("\n")
+        boot_timeout: float = 5.0
+        chunk_size: int = 256
+        max_retries: int = 3
+
+    options: Options
     SIM_RESOURCE = "dutsim://{slot}?channel=1"
     IDENTIFY_ON_OPEN = False  # the board may be unpowered when the stand opens its port
     PROMPT = "> "
@@ -195,7 +199,7 @@ class DutConsole(Driver):
         Bounded by a number of read timeouts, not a wall clock, so a simulated board
         (whose timeouts take no real time) is bounded the same way as a real one.
         """
-        attempts = max(1, int(self.options["boot_timeout"] / max(self.transport.timeout, 1e-3)))
+        attempts = max(1, int(self.options.boot_timeout / max(self.transport.timeout, 1e-3)))
         seen = ""
         for _ in range(attempts):
             try:
@@ -208,7 +212,7 @@ class DutConsole(Driver):
             if seen.endswith("READY\n"):
                 return seen.removesuffix("\n").split("\n")
         raise InstrumentError(
-            f"no boot prompt within {self.options['boot_timeout']:g} s",
+            f"no boot prompt within {self.options.boot_timeout:g} s",
             resource=self.transport.resource, command="(wait for boot)", reply=seen,
         )
 
@@ -221,7 +225,7 @@ class DutConsole(Driver):
         """
         started = time.monotonic()
         sha = hashlib.sha256(image).hexdigest()
-        size = self.options["chunk_size"]
+        size = self.options.chunk_size
         chunks = [image[i:i + size] for i in range(0, len(image), size)]
         retries = streak = 0
         start = f"PROG {len(image)} {sha}"
@@ -246,7 +250,7 @@ class DutConsole(Driver):
                                         resource=self.transport.resource, command=start,
                                         reply=reply)
                 retries, streak = retries + 1, streak + 1
-                if kind != NAK or number > len(chunks) or streak > self.options["max_retries"]:
+                if kind != NAK or number > len(chunks) or streak > self.options.max_retries:
                     raise InstrumentError(
                         f"bootloader gave up on frame {seq} after {streak} tries",
                         resource=self.transport.resource, command=f"frame {seq}", reply=reply)

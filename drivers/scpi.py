@@ -4,8 +4,9 @@ A driver body reads like the instrument's manual in brief::
 
     class Supply(ScpiInstrument):
         voltage = control("VOLT? (@{ch})", "VOLT {value:.3f},(@{ch})",
-                          "Set voltage in volts.", limits=(0, 30))
-        measured_voltage = measurement("MEAS:VOLT? (@{ch})", "Voltage at the output, V.")
+                          "Set voltage.", limits=(0, 30), unit="V")
+        measured_voltage = measurement("MEAS:VOLT? (@{ch})", "Voltage at the output.",
+                                       unit="V")
 
 ``{ch}`` is the driver's channel, ``{value}`` the value being set. After a write the
 instrument's error queue (``SYST:ERR?``) is read when ``check_errors`` is on, and an
@@ -15,14 +16,27 @@ error there becomes an :class:`InstrumentError` naming the command that caused i
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar
+from dataclasses import dataclass
+from typing import Any, ClassVar, Protocol
 
 from bridge.errors import InstrumentError
-from drivers.base import Driver, Identity
+from drivers.base import Driver, Identity, no_such_setting
+from drivers.options import DriverOptions, transport_option
 from drivers.transport import Transport, VisaTransport
 
 
-def _parse(cast: Callable[[str], Any], reply: str, instr: ScpiInstrument, command: str) -> Any:
+class Commanded(Protocol):
+    """What ``control``/``measurement`` work on: an instrument, or one of its channels."""
+
+    @property
+    def channel(self) -> Any: ...
+    @property
+    def transport(self) -> Transport: ...
+    def ask(self, command: str) -> str: ...
+    def write(self, command: str) -> None: ...
+
+
+def _parse(cast: Callable[[str], Any], reply: str, instr: Commanded, command: str) -> Any:
     try:
         return cast(reply.strip())
     except (TypeError, ValueError, KeyError):
@@ -35,17 +49,24 @@ def _parse(cast: Callable[[str], Any], reply: str, instr: ScpiInstrument, comman
 
 
 class measurement:
-    """A read-only quantity: the query that reads it, and how to parse the reply."""
+    """A read-only quantity: the query that reads it, how to parse the reply, its unit.
 
-    def __init__(self, get: str, doc: str, *, cast: Callable[[str], Any] = float):
+    ``unit`` (``"V"``, ``"A"``, ``"Ohm"``; ``""`` for a switch or a count) is data, so
+    a plan can record a reading with the unit the driver declares:
+    ``type(psu).measured_voltage.unit``.
+    """
+
+    def __init__(self, get: str, doc: str, *, cast: Callable[[str], Any] = float,
+                 unit: str | None = None):
         self.get = get
         self.cast = cast
-        self.__doc__ = doc
+        self.unit = unit
+        self.__doc__ = doc + (f" [{unit}]" if unit else "")
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
 
-    def __get__(self, instr: ScpiInstrument | None, owner: type | None = None) -> Any:
+    def __get__(self, instr: Commanded | None, owner: type | None = None) -> Any:
         if instr is None:
             return self
         command = self.get.format(ch=instr.channel)
@@ -67,13 +88,14 @@ class control(measurement):
         cast: Callable[[str], Any] = float,
         limits: tuple[float, float] | None = None,
         values: Mapping[Any, str] | None = None,
+        unit: str | None = None,
     ):
-        super().__init__(get, doc, cast=cast)
+        super().__init__(get, doc, cast=cast, unit=unit)
         self.set = set
         self.limits = limits
         self.values = values
 
-    def __set__(self, instr: ScpiInstrument, value: Any) -> None:
+    def __set__(self, instr: Commanded, value: Any) -> None:
         if self.values is not None:
             if value not in self.values:
                 raise ValueError(f"{self.name}: {value!r} not one of {list(self.values)}")
@@ -100,14 +122,17 @@ def parse_idn(reply: str) -> Identity:
 class ScpiInstrument(Driver):
     """A SCPI instrument on a VISA resource."""
 
-    OPTIONS: ClassVar[dict[str, Any]] = {
-        "backend": "",
-        "timeout": 2.0,
-        "write_termination": "\n",
-        "read_termination": "\n",
-        "check_errors": True,
-    }
-    TRANSPORT_OPTIONS = ("backend", "timeout", "write_termination", "read_termination")
+    @dataclass(frozen=True)
+    class Options(DriverOptions):
+        """pyvisa backend, timeout (s) and line endings; the error-queue check."""
+
+        backend: str = transport_option("")
+        timeout: float = transport_option(2.0)
+        write_termination: str = transport_option("\n")
+        read_termination: str = transport_option("\n")
+        check_errors: bool = True
+
+    options: Options
     #: Query of the error queue and the reply that means "empty".
     ERROR_QUERY: ClassVar[str] = "SYST:ERR?"
     #: A pyvisa-sim YAML beside the driver's module that simulates it (``--stand sim``);
@@ -118,8 +143,8 @@ class ScpiInstrument(Driver):
     def __init__(self, transport: Transport, **options: Any):
         super().__init__(transport, **options)
         #: Channel the ``{ch}`` of commands stands for (drivers with channels set it).
-        self.channel = self.options.get("channel")
-        self.check_errors = bool(self.options["check_errors"])
+        self.channel: Any = getattr(self.options, "channel", None)
+        self.check_errors = self.options.check_errors
 
     @classmethod
     def make_transport(cls, resource: str, **transport_options: Any) -> Transport:
@@ -188,3 +213,43 @@ class ScpiInstrument(Driver):
         """``*RST`` then ``*CLS``: factory settings, empty error queue."""
         self.write("*RST")
         self.write("*CLS")
+
+
+class ScpiChannel:
+    """One channel of a SCPI instrument (QCoDeS' InstrumentChannel, in brief).
+
+    It holds its instrument, not a copy of it: every command goes through the
+    instrument's ``ask``/``write``, so its connection, lock and error check are the
+    ones of the instrument. ``{ch}`` in the commands of its controls is ``channel``.
+    Like a driver, it refuses a public attribute it does not have (a typo would
+    otherwise set nothing on the instrument).
+    """
+
+    __slots__ = ("channel", "instrument")
+    channel: int
+    instrument: ScpiInstrument
+
+    def __init__(self, instrument: ScpiInstrument, channel: int):
+        object.__setattr__(self, "instrument", instrument)
+        object.__setattr__(self, "channel", channel)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if not hasattr(type(self), name):
+            raise AttributeError(no_such_setting(self, name), name=name, obj=self)
+        object.__setattr__(self, name, value)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.channel} of {self.transport.resource}>"
+
+    @property
+    def transport(self) -> Transport:
+        """The instrument's connection (named in errors)."""
+        return self.instrument.transport
+
+    def ask(self, command: str) -> str:
+        """A query, through the instrument (its lock)."""
+        return self.instrument.ask(command)
+
+    def write(self, command: str) -> None:
+        """A command, through the instrument (its lock, its error-queue check)."""
+        self.instrument.write(command)

@@ -20,6 +20,11 @@ import struct
 PSU_RESOURCE = "TCPIP0::psu.sim::5025::SOCKET"
 DMM_RESOURCE = "USB0::0x2A8D::0x0101::SIMDMM01::INSTR"
 
+#: Faults a test can inject (drivers.sim.workbench.SimBench.inject), and the noise the
+#: ``garbage`` fault sends: both the instruments and the board play them.
+FAULTS = ("silent", "garbage", "truncate", "slow", "reset", "vanish", "wrong_eol", "crc")
+GARBAGE = b"\x8f\xfe#\x00\x13?\xa7"
+
 #: A firmware image: magic, version (16 bytes, NUL padded), body.
 IMAGE_MAGIC = b"SBFW"
 _HEADER = struct.Struct(">4s16s")

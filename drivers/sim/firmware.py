@@ -11,18 +11,38 @@ from __future__ import annotations
 
 import hashlib
 import zlib
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from drivers.dut import ACK, FRAME_CRC, FRAME_HEAD, NAK, REJECTED, REPLY, STX
-from drivers.sim import image_version
-from drivers.sim.workbench import GARBAGE
-
-if TYPE_CHECKING:
-    from drivers.sim.workbench import SimBench
+from drivers.sim import GARBAGE, image_version
 
 BROWN_OUT = 4.0
 CONSOLE_FAULTS = ("silent", "garbage", "truncate", "slow", "reset", "vanish", "wrong_eol")
 FRAME_FAULTS = ("crc", "silent", "vanish")
+
+
+class Clock(Protocol):
+    """Virtual time (drivers.sim.workbench.VirtualClock)."""
+
+    now_s: float
+
+    def now(self) -> float: ...
+    def advance(self, seconds: float) -> None: ...
+
+
+class Bench(Protocol):
+    """What a board needs of the stand it sits on (drivers.sim.workbench.SimBench,
+    which creates boards): so the import runs one way, bench to board."""
+
+    faults_played: list[tuple[str, str]]
+
+    @property
+    def clock(self) -> Clock: ...
+
+    def supply(self, channel: int) -> tuple[float, float]: ...
+    def take_fault(self, target: str, kinds: tuple[str, ...]) -> tuple[str, float] | None: ...
+    def unplug(self, name: str, until: float = ...) -> None: ...
+    def noise(self, sigma: float) -> float: ...
 
 
 class DutFirmware:
@@ -33,7 +53,7 @@ class DutFirmware:
     BOOT_TIME = 0.3  # virtual seconds from power-on (or reset) to the prompt
     PROMPT = b"> "
 
-    def __init__(self, name: str, bench: SimBench, *, channel: int | None = None,
+    def __init__(self, name: str, bench: Bench, *, channel: int | None = None,
                  serial: str | None = None, version: str = "1.0.0"):
         self.name = name
         self.bench = bench

@@ -31,14 +31,13 @@ from pyvisa_sim.parser import get_devices
 
 from bridge.errors import InstrumentError
 from drivers.scpi import ScpiInstrument
-from drivers.sim import DMM_RESOURCE, PSU_RESOURCE
+from drivers.sim import DMM_RESOURCE, FAULTS, GARBAGE, PSU_RESOURCE
+from drivers.sim.firmware import DutFirmware
 
 if TYPE_CHECKING:
     from drivers.base import Driver
 
-FAULTS = ("silent", "garbage", "truncate", "slow", "reset", "vanish", "wrong_eol", "crc")
 _PSU_MEAS = re.compile(rb"MEAS:(VOLT|CURR)\? \(@(\d+)\)")
-GARBAGE = b"\x8f\xfe#\x00\x13?\xa7"
 
 
 class VirtualClock:
@@ -118,7 +117,7 @@ class SimBench:
         """Power-on state: fresh instruments and DUTs, no faults, clock at 0."""
         self.clock = VirtualClock()
         self.rng = random.Random(self._seed)
-        self.duts: dict[str, Any] = {}
+        self.duts: dict[str, DutFirmware] = {}
         self.unplugged: dict[str, float] = {}  # DUT name → virtual time it appears
         self._faults: dict[str, deque[tuple[str, float]]] = defaultdict(deque)
         self.faults_played: list[tuple[str, str]] = []
@@ -245,10 +244,8 @@ class SimBench:
 
     # -- DUT side ---------------------------------------------------------------------
 
-    def dut(self, name: str, **settings: Any) -> Any:
+    def dut(self, name: str, **settings: Any) -> DutFirmware:
         """The simulated DUT ``name`` (created, powered from ``channel``, on first use)."""
-        from drivers.sim.firmware import DutFirmware
-
         if name not in self.duts:
             self.duts[name] = DutFirmware(name, self, **settings)
         return self.duts[name]

@@ -57,6 +57,24 @@ def test_supply_on_channel_shares_the_connection(expected_protocol):
         assert psu.channel == 1
 
 
+def test_a_supply_channel_is_one_object_that_commands_through_the_supply(expected_protocol):
+    script = [(b"VOLT 12.000,(@3)\n", b""), NO_ERROR, (b"MEAS:CURR? (@3)\n", b"0.10\n")]
+    with expected_protocol(ScpiPowerSupply, script) as psu:
+        third = psu.on_channel(3)
+        assert third is psu.on_channel(3)
+        assert (third.instrument, third.transport, third.channel) == (psu, psu.transport, 3)
+        third.voltage = 12
+        assert third.measured_current == pytest.approx(0.1)
+        assert psu.channel == 1  # the supply's own channel is untouched
+
+
+def test_a_misspelled_channel_setting_names_the_nearest_and_sends_nothing(expected_protocol):
+    with expected_protocol(ScpiPowerSupply, []) as psu, \
+            pytest.raises(AttributeError, match="SupplyChannel has no setting 'votlage'; "
+                                                "did you mean 'voltage'"):
+        psu.on_channel(2).votlage = 5
+
+
 def test_supply_refuses_out_of_range_voltage_before_sending(expected_protocol):
     with expected_protocol(ScpiPowerSupply, []) as psu, pytest.raises(ValueError, match="voltage"):
         psu.voltage = 61

@@ -12,8 +12,10 @@ from bridge.errors import InstrumentError
 from drivers.sim import DMM_RESOURCE, PSU_RESOURCE
 from drivers.transport import SerialTransport, Transport, VisaTransport
 
-# loop:// answers at once: the timeout only bounds a failure, so it is long enough for a
-# loaded CI machine (pyserial cuts a read short when its deadline passes mid-reply).
+# loop://, a pty and pyvisa-sim answer at once, but they read against a real clock: the
+# timeout only bounds a failure, so it is long enough for a loaded CI machine (pyserial
+# and pyvisa-sim cut a read short when the deadline passes mid-reply). A test that needs
+# a timeout to happen uses a simulator, whose clock is virtual.
 LOOP_TIMEOUT = 5.0
 
 # -- serial -----------------------------------------------------------------------------
@@ -29,14 +31,16 @@ def test_serial_transport_speaks_through_any_pyserial_url():
     port.close()
 
 
-def test_serial_timeout_names_resource_command_and_partial_reply():
-    port = SerialTransport("loop://", timeout=0.5, read_termination="\r\n")
-    port.write("HELLO")  # loop echoes "HELLO\n": the wrong line ending for this setting
+def test_serial_timeout_names_resource_command_and_partial_reply(bench):
+    port = SerialTransport("dutsim://slot0", timeout=0.5, read_termination="\r\n")
+    port.write("VER?")  # the board answers "\n"-terminated lines: wrong for this setting
     with pytest.raises(InstrumentError) as info:
         port.read_line()
     err = info.value
-    assert (err.resource, err.command, err.reply) == ("loop://", "HELLO", b"HELLO\n")
-    assert "not terminated by" in str(err)
+    assert (err.resource, err.command) == ("dutsim://slot0", "VER?")
+    assert err.reply == b"BOOT SB-100 bootrom 2.1\nFW 1.0.0\nREADY\n> 1.0.0\nOK\n> "
+    assert "timeout after 0.5 s: reply not terminated by b'\\r\\n'" in str(err)
+    assert bench.clock.now() >= 0.5  # simulated seconds: no real wait, whatever the load
 
 
 def test_serial_reply_that_does_not_decode_names_the_bytes():
@@ -67,7 +71,7 @@ def test_serial_query_whose_terminated_reply_does_not_decode_names_the_bytes():
 
     controller, device = os.openpty()  # a real tty: pyserial's own port class on it
     tty.setraw(device)
-    port = SerialTransport(os.ttyname(device), timeout=1.0)
+    port = SerialTransport(os.ttyname(device), timeout=LOOP_TIMEOUT)
     try:
         os.write(controller, b"\xff1.0\n> ")  # the answer waits in the line already
         with pytest.raises(InstrumentError, match="reply is not ascii") as info:
@@ -128,7 +132,7 @@ def test_port_that_vanishes_mid_run_raises_naming_the_last_command(bench):
 @pytest.mark.parametrize("resource", [PSU_RESOURCE, DMM_RESOURCE, "ASRL7::INSTR",
                                       "GPIB0::22::INSTR", "TCPIP0::dmm.sim::inst0::INSTR"])
 def test_visa_transport_opens_every_interface_type(sim_backend, resource):
-    visa = VisaTransport(resource, backend=sim_backend, timeout=0.2)
+    visa = VisaTransport(resource, backend=sim_backend, timeout=LOOP_TIMEOUT)
     assert visa.query("*IDN?").startswith("SIMULATED,")
     assert visa.library == "pyvisa"
     visa.close()
@@ -170,11 +174,11 @@ def test_visa_garbage_reply_names_the_bytes(bench, sim_backend):
 
 
 def test_visa_slow_answer_within_the_timeout_arrives(bench, sim_backend):
-    visa = VisaTransport(PSU_RESOURCE, backend=sim_backend, timeout=1.0)
-    bench.inject(PSU_RESOURCE, "slow", 0.4)
+    visa = VisaTransport(PSU_RESOURCE, backend=sim_backend, timeout=LOOP_TIMEOUT)
+    bench.inject(PSU_RESOURCE, "slow", 2.0)
     assert visa.query("*IDN?").startswith("SIMULATED")
-    assert bench.clock.now() == pytest.approx(0.4)
-    bench.inject(PSU_RESOURCE, "slow", 3.0)
+    assert bench.clock.now() == pytest.approx(2.0)
+    bench.inject(PSU_RESOURCE, "slow", LOOP_TIMEOUT + 2.0)
     with pytest.raises(InstrumentError, match="timeout"):
         visa.query("*IDN?")
 
