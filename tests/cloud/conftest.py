@@ -1,4 +1,5 @@
-"""Fixtures: a live StandCloud simulator on loopback, a real run store, tokens in tmp."""
+"""Fixtures: a fresh StandCloud simulator per test behind one loopback listener per test
+process, a real run store, tokens in tmp."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cloud_support import SimHost, hosted_sim
 
-from bridge.cloud.sim import SimConfig, SimServer
+from bridge.cloud.sim import SimServer
 from bridge.store import Store
 
 
@@ -22,11 +24,40 @@ def _isolated_tokens(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return directory
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _test_strength_password_hash() -> Iterator[None]:
+    """The simulator's scrypt at a test's strength in this process: each sign-in and each
+    new simulator hashes a password, tens of ms (far more on a busy machine) at full
+    strength; what is stored and checked stays a salted scrypt hash."""
+    from bridge.cloud.sim import db
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(db, "SCRYPT", {**db.SCRYPT, "n": 2**10})
+        yield
+
+
+@pytest.fixture(scope="session")
+def sim_host() -> Iterator[SimHost]:
+    host = SimHost()
+    host.start()
+    yield host
+    host.stop()
+
+
 @pytest.fixture
-def sim(tmp_path: Path) -> Iterator[SimServer]:
-    server = SimServer(SimConfig(data_dir=tmp_path / "sim", interval=0.05))
-    with server:
+def sim(tmp_path: Path, sim_host: SimHost) -> Iterator[SimServer]:
+    """A fresh simulator (its own database, faults and routes) on the shared listener."""
+    with hosted_sim(sim_host, tmp_path / "sim") as server:
         yield server
+
+
+@pytest.fixture
+def make_sim(tmp_path: Path, sim_host: SimHost):
+    """Another configuration of the simulator (one at a time), on the shared listener."""
+    def make(data_dir: Path | None = None, **config: object) -> SimServer:
+        return hosted_sim(sim_host, data_dir or tmp_path / "sim", **config)
+
+    return make
 
 
 @pytest.fixture

@@ -55,14 +55,9 @@ def test_polling_waits_while_pending_and_returns_after_approval(sim):
     assert len(polls) == 3 and token["access_token"]  # two pending answers, then the token
 
 
-def test_slow_down_adds_to_the_interval(tmp_path):
-    from bridge.cloud.sim import SimConfig, SimServer
-
+def test_slow_down_adds_to_the_interval(make_sim):
     waits = []
-    with (
-        SimServer(SimConfig(data_dir=tmp_path / "sim", interval=1.0)) as sim,
-        httpx.Client() as http,
-    ):
+    with make_sim(interval=1.0) as sim, httpx.Client() as http:
         endpoints = Endpoints.from_address(sim.address)
         device = request_device_code(http, endpoints)
         device["interval"] = 0.0  # a client that polls too fast gets slow_down
