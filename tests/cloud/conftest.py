@@ -3,8 +3,10 @@ process, a real run store, tokens in tmp."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cloud_support import SimHost, hosted_sim
@@ -33,6 +35,32 @@ def _test_strength_password_hash() -> Iterator[None]:
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(db, "SCRYPT", {**db.SCRYPT, "n": 2**10})
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_default_trust_store() -> Iterator[None]:
+    """httpx parses the whole CA bundle into a new SSL context for every client that
+    verifies with the default trust (15 ms, ten times that on a busy machine), and the
+    tests here make several clients each: they share one such context, built once, with
+    the same trust. Clients given their own context or ``verify=False`` are untouched."""
+    from httpx._transports import default
+
+    built = default.create_ssl_context
+    contexts: dict[tuple[str | None, str | None], Any] = {}
+
+    def create_ssl_context(verify=True, cert=None, trust_env=True):  # type: ignore[no-untyped-def]
+        if verify is not True or cert is not None:
+            return built(verify=verify, cert=cert, trust_env=trust_env)
+        # what httpx's default trust depends on: SSL_CERT_FILE / SSL_CERT_DIR
+        key = ((os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+               if trust_env else (None, None))
+        if key not in contexts:
+            contexts[key] = built(verify=True, trust_env=trust_env)
+        return contexts[key]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(default, "create_ssl_context", create_ssl_context)
         yield
 
 

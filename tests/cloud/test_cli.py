@@ -174,7 +174,7 @@ def test_kill_9_halfway_through_sync_loses_and_duplicates_nothing(stand, sim, mo
     monkeypatch.setenv("BRIDGE_SC_ADDRESS", sim.address)
     with Store.open(stand / "runs.db") as store:
         runs = [add_run(store, serial=f"SN-{i}") for i in range(200)]
-    sim.faults.delay = 0.02  # 4 parallel uploads: at most ~200 runs/s
+    sim.faults.delay = 0.05  # 4 parallel uploads: at most ~80 runs/s, 2.5 s for all 200
     proc = subprocess.Popen(
         [*BRIDGE, "--config", str(stand / "hardpy.toml"), "sync"],
         stdout=subprocess.DEVNULL,
