@@ -23,7 +23,7 @@ def approve(
     verify: ssl.SSLContext | bool = True
     if ca_file is not None:
         verify = ssl.create_default_context(cafile=str(ca_file))
-    with httpx.Client(verify=verify, timeout=5) as browser:
+    with httpx.Client(verify=verify, timeout=30) as browser:
         page = browser.get(link)
         page.raise_for_status()
         assert "Accept" in page.text

@@ -47,7 +47,8 @@ def api_client(sim: SimServer, **kwargs) -> StandCloudClient:
     from bridge.cloud.auth import ApiKeyCredentials
 
     settings = CloudSettings(
-        Endpoints.from_address(sim.address), api_key=sim.api_key, timeout=kwargs.pop("timeout", 5.0)
+        Endpoints.from_address(sim.address), api_key=sim.api_key,
+        timeout=kwargs.pop("timeout", 30.0),
     )
     return StandCloudClient(settings, ApiKeyCredentials(sim.api_key), **kwargs)
 
@@ -173,13 +174,16 @@ class HostedSim(SimServer):
     def __init__(self, host: SimHost, config: SimConfig):
         if config.https:
             raise ValueError("the shared host speaks plain HTTP: start a SimServer for TLS")
+        if host.app is not None:
+            raise RuntimeError("another simulator is on the shared host: one at a time, or"
+                               " start a SimServer of its own")
         config.host, config.port = host.host, host.port
         self._host = host
         super().__init__(config)
         host.start()
         host.app = self.guard
 
-    def start(self, timeout: float = 10.0) -> HostedSim:
+    def start(self, timeout: float = 30.0) -> HostedSim:
         if not self.running:
             self._host.stop()
             self.sim.closing = False

@@ -8,6 +8,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -180,7 +181,7 @@ def test_kill_9_halfway_through_sync_loses_and_duplicates_nothing(stand, sim, mo
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 120  # the process may take seconds to start when busy
     while sim.db.report_count() < 30 and time.monotonic() < deadline:
         time.sleep(0.01)
     os.kill(proc.pid, signal.SIGKILL)
@@ -202,7 +203,11 @@ def test_cloud_sim_user_without_a_password_is_a_usage_error(capsys):
     assert "argument --user: 'demo' is not LOGIN:PASSWORD" in capsys.readouterr().err
 
 
-def test_cloud_sim_command_prints_address_user_and_key(tmp_path):
+def test_cloud_sim_command_prints_address_user_and_key_serves_and_stops_on_ctrl_c(tmp_path):
+    import ssl
+
+    import httpx
+
     proc = subprocess.Popen(
         [*BRIDGE, "cloud-sim", "--port", "0", "--https", "--data-dir", str(tmp_path / "d")],
         stdout=subprocess.PIPE,
@@ -210,18 +215,31 @@ def test_cloud_sim_command_prints_address_user_and_key(tmp_path):
         text=True,
     )
     lines = []
+    watchdog = threading.Timer(60, proc.kill)  # a silent process never hangs the test
+    watchdog.start()
     try:
         for line in proc.stdout:
             lines.append(line)
             if line.startswith("Log in with"):
                 break
-    finally:
+        text = "".join(lines)
+        assert "StandCloud simulator at https://127.0.0.1:" in text
+        assert "sign-in: demo / demo-password" in text and "API key: sc_" in text
+        assert (tmp_path / "d" / "ca.pem").exists()
+        # Ctrl-C once it serves (the socket listens from the first line on, uvicorn's
+        # handlers come later): the printed address answers, with the printed CA
+        url = text.split("StandCloud simulator at ", 1)[1].split()[0]
+        trust = ssl.create_default_context(cafile=str(tmp_path / "d" / "ca.pem"))
+        with httpx.Client(verify=trust, timeout=30) as http:
+            assert http.get(f"{url}/hardpy/api/v1/healthcheck").status_code == 401
         proc.send_signal(signal.SIGINT)
-        proc.communicate(timeout=10)
-    text = "".join(lines)
-    assert "StandCloud simulator at https://127.0.0.1:" in text
-    assert "sign-in: demo / demo-password" in text and "API key: sc_" in text
-    assert (tmp_path / "d" / "ca.pem").exists()
+        out, _ = proc.communicate(timeout=30)
+        assert "StandCloud simulator stopped" in out and proc.returncode == 0
+    finally:
+        watchdog.cancel()
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
 
 
 def test_logout_removes_the_login_from_keyring_and_file(stand, sim, capsys, monkeypatch):

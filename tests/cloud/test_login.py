@@ -26,7 +26,7 @@ def _login(sim, **poll) -> dict:
 
 
 def _client_with(sim, token: dict, store=None) -> StandCloudClient:
-    settings = CloudSettings(Endpoints.from_address(sim.address), timeout=5)
+    settings = CloudSettings(Endpoints.from_address(sim.address), timeout=30)
     store = store or token_stores()[0]
     store.save(settings.endpoints.base, token)
     return StandCloudClient(settings, TokenCredentials(settings.endpoints, store, token))
@@ -186,7 +186,7 @@ def test_two_processes_sharing_a_login_never_replay_a_rotated_refresh_token(sim)
     token["expires_at"] = time.time() + 5  # both will refresh before their first request
     store = token_stores()[0]
     store.save(endpoints.base, token)
-    settings = CloudSettings(endpoints, timeout=5)
+    settings = CloudSettings(endpoints, timeout=30)
     first = TokenCredentials(endpoints, store, dict(token))
     second = TokenCredentials(endpoints, store, dict(token))
     for credentials in (first, second):

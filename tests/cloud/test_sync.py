@@ -187,7 +187,7 @@ def _token_client(sim, token):
     store = token_stores()[0]
     store.save(endpoints.base, token)
     return StandCloudClient(
-        CloudSettings(endpoints, timeout=5), TokenCredentials(endpoints, store, token)
+        CloudSettings(endpoints, timeout=30), TokenCredentials(endpoints, store, token)
     )
 
 
