@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 import ssl
 import subprocess
-import time
+import threading
 from pathlib import Path
 
 import httpx
+import pytest
 
 
 def approve(
@@ -22,7 +23,7 @@ def approve(
     verify: ssl.SSLContext | bool = True
     if ca_file is not None:
         verify = ssl.create_default_context(cafile=str(ca_file))
-    with httpx.Client(verify=verify, timeout=5) as browser:
+    with httpx.Client(verify=verify, timeout=30) as browser:
         page = browser.get(link)
         page.raise_for_status()
         assert "Accept" in page.text
@@ -51,20 +52,44 @@ def device_login(sim) -> dict:  # type: ignore[no-untyped-def]
         return poll_for_token(http, endpoints, device)
 
 
-def login_in_a_process(argv: list[str], timeout: float = 30) -> subprocess.CompletedProcess:
-    """Run an ``sc-login`` command line, approve the link it prints, wait for it to end."""
+def login_in_a_process(argv: list[str], timeout: float = 60, env: dict[str, str] | None = None,
+                       cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """Run an ``sc-login`` command line, approve the link it prints, wait for it to end.
+    A process that says nothing is killed after ``timeout`` (never a hung test)."""
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            encoding="utf-8")
+                            encoding="utf-8", env=env, cwd=cwd)
     assert proc.stdout is not None and proc.stderr is not None
-    link = None
-    deadline = time.monotonic() + timeout
-    while link is None and time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        if "/auth/device?user_code=" in line:
-            link = line.strip()
-    assert link, proc.stderr.read()
-    approve(link)
-    out, err = proc.communicate(timeout=timeout)
+    watchdog = threading.Timer(timeout, proc.kill)
+    watchdog.start()
+    try:
+        link = None
+        for line in proc.stdout:
+            if "/auth/device?user_code=" in line:
+                link = line.strip()
+                break
+        assert link, f"no link within {timeout} s: {proc.stderr.read()}"
+        approve(link)
+        out, err = proc.communicate(timeout=timeout)
+    finally:
+        watchdog.cancel()
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+def login_in_process(monkeypatch: pytest.MonkeyPatch, argv: list[str],
+                     action: str = "accept") -> int:
+    """``bridge sc-login`` in this process: the test's browser answers the link as soon as
+    the command has shown it (the process-level flow is tested with real processes)."""
+    from bridge.cli import cloud
+    from bridge.cli.main import main
+
+    shown = cloud._show_link
+
+    def show_and_answer(device: dict) -> None:
+        shown(device)
+        approve(device["verification_uri_complete"], action=action)
+
+    monkeypatch.setattr(cloud, "_show_link", show_and_answer)
+    return main(argv)

@@ -1,13 +1,17 @@
-"""Helpers of the StandCloud tests: runs in a real store, clients of the simulator."""
+"""Helpers of the StandCloud tests: runs in a real store, clients of the simulator, and
+one loopback listener per test process that serves each test its own fresh simulator."""
 
 from __future__ import annotations
 
+import socket
+import threading
 import time
 import uuid
+from typing import Any
 
 from bridge.cloud.client import StandCloudClient
 from bridge.cloud.settings import CloudSettings
-from bridge.cloud.sim import SimServer
+from bridge.cloud.sim import SimConfig, SimServer
 from bridge.cloud.sync import RetryPolicy, Uploader
 from bridge.cloud.urls import Endpoints
 from bridge.store import Store, outbox
@@ -43,7 +47,8 @@ def api_client(sim: SimServer, **kwargs) -> StandCloudClient:
     from bridge.cloud.auth import ApiKeyCredentials
 
     settings = CloudSettings(
-        Endpoints.from_address(sim.address), api_key=sim.api_key, timeout=kwargs.pop("timeout", 5.0)
+        Endpoints.from_address(sim.address), api_key=sim.api_key,
+        timeout=kwargs.pop("timeout", 30.0),
     )
     return StandCloudClient(settings, ApiKeyCredentials(sim.api_key), **kwargs)
 
@@ -77,3 +82,140 @@ class MemoryKeyring:
         if (service, user) not in self.data:
             raise keyring.errors.PasswordDeleteError("missing")
         del self.data[(service, user)]
+
+
+class SimHost:
+    """A loopback HTTP listener that hands every request to the simulator mounted now.
+
+    Why: stopping a simulator's own server costs 0.2 s (uvicorn's shutdown ticks), as much
+    as a simple test; one listener per test process keeps real HTTP on a real socket while
+    each test still gets a fresh simulator (database, faults, routes) behind it.
+    """
+
+    def __init__(self, host: str = "127.0.0.1"):
+        self.host = host
+        with socket.socket() as probe:
+            probe.bind((host, 0))
+            self.port: int = probe.getsockname()[1]
+        self.app: Any = None  # the mounted simulator's ASGI app (its Guard)
+        self.busy = 0  # requests being answered now
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        app = self.app
+        if app is None or scope["type"] != "http":
+            await send({"type": "http.response.start", "status": 503,
+                        "headers": [(b"content-length", b"0")]})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        self.busy += 1
+        try:
+            await app(scope, receive, send)
+        finally:
+            self.busy -= 1
+
+    @property
+    def running(self) -> bool:
+        alive = self._thread is not None and self._thread.is_alive()
+        return alive and not self._server.should_exit
+
+    def start(self, timeout: float = 30.0) -> None:
+        import uvicorn
+
+        if self.running:
+            return
+        self.stop()  # after a fault-injected shutdown: let the old thread end first
+        # IPPROTO_TCP: asyncio sets TCP_NODELAY only then (else +40 ms an answer)
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((self.host, self.port))
+        sock.listen(128)
+        config = uvicorn.Config(self, log_level="error", log_config=None, access_log=False,
+                                lifespan="off", timeout_keep_alive=30,
+                                timeout_graceful_shutdown=1)
+        self._server = server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
+                                        name="standcloud-sim-host", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"the simulator host on port {self.port} did not start")
+            time.sleep(0.005)
+
+    def stop(self) -> None:
+        """Stop listening (connections are refused); running answers get 1 s, as a
+        simulator's own server gives them."""
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+            if self._thread.is_alive():
+                raise RuntimeError("the simulator host did not stop within 30 s")
+        self._server = self._thread = None
+
+    def shutdown_soon(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+
+    def wait_idle(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while self.busy and time.monotonic() < deadline:
+            time.sleep(0.005)
+        return not self.busy
+
+
+class HostedSim(SimServer):
+    """A fresh simulator served by the shared ``SimHost``: it behaves as a ``SimServer``
+    of its own (``stop`` refuses connections, ``start`` serves again, a fault-injected
+    shutdown stops the listener), at its host's port."""
+
+    def __init__(self, host: SimHost, config: SimConfig):
+        if config.https:
+            raise ValueError("the shared host speaks plain HTTP: start a SimServer for TLS")
+        if host.app is not None:
+            raise RuntimeError("another simulator is on the shared host: one at a time, or"
+                               " start a SimServer of its own")
+        config.host, config.port = host.host, host.port
+        self._host = host
+        super().__init__(config)
+        host.start()
+        host.app = self.guard
+
+    def start(self, timeout: float = 30.0) -> HostedSim:
+        if not self.running:
+            self._host.stop()
+            self.sim.closing = False
+            self._host.start(timeout)
+            self._host.app = self.guard
+        return self
+
+    def stop(self) -> None:
+        self._host.stop()
+
+    def _shutdown_soon(self) -> None:  # SimApp calls it after ``faults.shutdown_after``
+        self._host.shutdown_soon()
+
+    @property
+    def running(self) -> bool:
+        return self._host.running and self._host.app is self.guard
+
+    def close(self) -> None:
+        """Unmount; answers still running after a second are cancelled by restarting
+        the listener (what stopping a simulator's own server does to them)."""
+        try:
+            if not self._host.wait_idle(1.0):
+                self._host.stop()
+        finally:
+            self._host.app = None
+            self.db.close()
+            if self._tmp is not None:
+                self._tmp.cleanup()
+            self._host.start()
+
+
+def hosted_sim(host: SimHost, data_dir: Any, **config: Any) -> HostedSim:
+    """A fresh simulator on the shared host; polling interval short unless given."""
+    config.setdefault("interval", 0.05)
+    return HostedSim(host, SimConfig(data_dir=data_dir, **config))

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
-from cloud_browser import approve, login_in_a_process
+from cloud_browser import login_in_a_process, login_in_process
 from cloud_support import add_run, state_of
 
 from bridge.cli.main import main
+from bridge.cloud.sim import SimConfig, SimServer
 from bridge.store import Store, outbox
 
 BRIDGE = [sys.executable, "-m", "bridge.cli.main"]
@@ -35,48 +38,59 @@ def _run(stand: Path, *argv: str) -> int:
     return main(["--config", str(stand / "hardpy.toml"), *argv])
 
 
-def _login_subprocess(stand: Path, sim) -> subprocess.CompletedProcess:
-    return login_in_a_process(
-        [*BRIDGE, "--config", str(stand / "hardpy.toml"), "sc-login", sim.address])
+@pytest.fixture(scope="module")
+def logged_in(tmp_path_factory: pytest.TempPathFactory):
+    """One `bridge sc-login` process, its link approved by the test's browser; several
+    tests read what it printed and saved (a process and a login cost seconds)."""
+    sim = SimServer(SimConfig(data_dir=tmp_path_factory.mktemp("sim"), interval=0.05))
+    with sim:
+        folder = tmp_path_factory.mktemp("stand")
+        (folder / "hardpy.toml").write_text(
+            f'[stand_cloud]\naddress = "{sim.address}"\n[store]\npath = "runs.db"\n')
+        tokens = tmp_path_factory.mktemp("tokens")
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("HARDPY_SC", "BRIDGE_"))}
+        env.update(BRIDGE_TOKEN_DIR=str(tokens), BRIDGE_TOKEN_STORE="file")
+        done = login_in_a_process(
+            [*BRIDGE, "--config", str(folder / "hardpy.toml"), "sc-login", sim.address], env=env)
+        yield sim, folder, tokens, done
 
 
-def test_sc_login_in_a_process_then_check_then_logout(stand, sim, capsys, _isolated_tokens):
-    done = _login_subprocess(stand, sim)
+def test_sc_login_in_a_process_shows_the_link_as_qr_and_saves_the_tokens(logged_in):
+    _, _, tokens, done = logged_in
     assert done.returncode == 0, done.stderr
     assert "Registration completed" in done.stdout
     assert "\u2580" in done.stdout or "\u2588" in done.stdout  # the QR code
-    assert _run(stand, "sc-login", "--check", sim.address) == 0
-    out = capsys.readouterr().out
-    assert out.startswith("OK: logged in") and "token store: file" in out
-    assert _run(stand, "sc-logout", sim.address) == 0
-    assert "removed the tokens" in capsys.readouterr().out
-    assert _run(stand, "sc-login", "--check", sim.address) == 1
-    assert "not logged in" in capsys.readouterr().err
-    assert not list(_isolated_tokens.glob("*"))  # no token left on disk
+    assert list(tokens.glob("*.json"))
 
 
-def test_tokens_never_appear_in_output(stand, sim, _isolated_tokens):
-    done = _login_subprocess(stand, sim)
-    saved = json.loads(next(_isolated_tokens.glob("*.json")).read_text())
+def test_tokens_never_appear_in_output(logged_in):
+    _, _, tokens, done = logged_in
+    saved = json.loads(next(tokens.glob("*.json")).read_text())
     token = next(iter(saved.values()))
     for secret in (token["access_token"], token["refresh_token"]):
         assert secret not in done.stdout and secret not in done.stderr
 
 
-def test_denied_login_exits_non_zero(stand, sim):
-    proc = subprocess.Popen(
-        [*BRIDGE, "--config", str(stand / "hardpy.toml"), "sc-login"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        encoding="utf-8",
-    )
-    for line in proc.stdout:
-        if "/auth/device?user_code=" in line:
-            approve(line.strip(), action="deny")
-            break
-    out, err = proc.communicate(timeout=20)
-    assert proc.returncode == 1 and "denied" in err and "Registration completed" not in out
+def test_the_saved_login_checks_then_logout_removes_it(logged_in, capsys, _isolated_tokens):
+    sim, folder, tokens, _ = logged_in
+    shutil.copytree(tokens, _isolated_tokens)  # this test's copy of the process's login
+    assert _run(folder, "sc-login", "--check", sim.address) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("OK: logged in") and "token store: file" in out
+    assert _run(folder, "sc-logout", sim.address) == 0
+    assert "removed the tokens" in capsys.readouterr().out
+    assert _run(folder, "sc-login", "--check", sim.address) == 1
+    assert "not logged in" in capsys.readouterr().err
+    assert not list(_isolated_tokens.glob("*"))  # no token left on disk
+
+
+def test_denied_login_exits_non_zero(stand, sim, capsys, monkeypatch):
+    code = login_in_process(monkeypatch, ["--config", str(stand / "hardpy.toml"), "sc-login"],
+                            action="deny")
+    captured = capsys.readouterr()
+    assert "/auth/device?user_code=" in captured.out  # the link it showed was the one denied
+    assert code == 1 and "denied" in captured.err
+    assert "Registration completed" not in captured.out
 
 
 def test_check_with_api_key_from_environment(stand, sim, capsys, monkeypatch):
@@ -161,13 +175,13 @@ def test_kill_9_halfway_through_sync_loses_and_duplicates_nothing(stand, sim, mo
     monkeypatch.setenv("BRIDGE_SC_ADDRESS", sim.address)
     with Store.open(stand / "runs.db") as store:
         runs = [add_run(store, serial=f"SN-{i}") for i in range(200)]
-    sim.faults.delay = 0.02  # 4 parallel uploads: at most ~200 runs/s
+    sim.faults.delay = 0.05  # 4 parallel uploads: at most ~80 runs/s, 2.5 s for all 200
     proc = subprocess.Popen(
         [*BRIDGE, "--config", str(stand / "hardpy.toml"), "sync"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 120  # the process may take seconds to start when busy
     while sim.db.report_count() < 30 and time.monotonic() < deadline:
         time.sleep(0.01)
     os.kill(proc.pid, signal.SIGKILL)
@@ -189,7 +203,11 @@ def test_cloud_sim_user_without_a_password_is_a_usage_error(capsys):
     assert "argument --user: 'demo' is not LOGIN:PASSWORD" in capsys.readouterr().err
 
 
-def test_cloud_sim_command_prints_address_user_and_key(tmp_path):
+def test_cloud_sim_command_prints_address_user_and_key_serves_and_stops_on_ctrl_c(tmp_path):
+    import ssl
+
+    import httpx
+
     proc = subprocess.Popen(
         [*BRIDGE, "cloud-sim", "--port", "0", "--https", "--data-dir", str(tmp_path / "d")],
         stdout=subprocess.PIPE,
@@ -197,18 +215,31 @@ def test_cloud_sim_command_prints_address_user_and_key(tmp_path):
         text=True,
     )
     lines = []
+    watchdog = threading.Timer(60, proc.kill)  # a silent process never hangs the test
+    watchdog.start()
     try:
         for line in proc.stdout:
             lines.append(line)
             if line.startswith("Log in with"):
                 break
-    finally:
+        text = "".join(lines)
+        assert "StandCloud simulator at https://127.0.0.1:" in text
+        assert "sign-in: demo / demo-password" in text and "API key: sc_" in text
+        assert (tmp_path / "d" / "ca.pem").exists()
+        # Ctrl-C once it serves (the socket listens from the first line on, uvicorn's
+        # handlers come later): the printed address answers, with the printed CA
+        url = text.split("StandCloud simulator at ", 1)[1].split()[0]
+        trust = ssl.create_default_context(cafile=str(tmp_path / "d" / "ca.pem"))
+        with httpx.Client(verify=trust, timeout=30) as http:
+            assert http.get(f"{url}/hardpy/api/v1/healthcheck").status_code == 401
         proc.send_signal(signal.SIGINT)
-        proc.communicate(timeout=10)
-    text = "".join(lines)
-    assert "StandCloud simulator at https://127.0.0.1:" in text
-    assert "sign-in: demo / demo-password" in text and "API key: sc_" in text
-    assert (tmp_path / "d" / "ca.pem").exists()
+        out, _ = proc.communicate(timeout=30)
+        assert "StandCloud simulator stopped" in out and proc.returncode == 0
+    finally:
+        watchdog.cancel()
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
 
 
 def test_logout_removes_the_login_from_keyring_and_file(stand, sim, capsys, monkeypatch):
@@ -264,10 +295,13 @@ def test_one_flag_name_per_meaning_old_names_hidden(stand, sim, capsys, monkeypa
     from bridge.cli.main import build_parser
 
     assert build_parser().parse_args(["cloud", "runs", "--stand", "X"]).stand_name == "X"
-    out = subprocess.run([*BRIDGE, "cloud", "runs", "--help"], capture_output=True, text=True)
-    assert "--stand-name" in out.stdout and "--stand " not in out.stdout  # ... unlisted
-    out = subprocess.run([*BRIDGE, "runs", "--help"], capture_output=True, text=True)
-    assert "--serial-number" in out.stdout and "--serial " not in out.stdout
+    monkeypatch.setenv("COLUMNS", "120")
+    for argv, listed, unlisted in ((["cloud", "runs"], "--stand-name", "--stand "),
+                                   (["runs"], "--serial-number", "--serial ")):
+        with pytest.raises(SystemExit) as exit_:
+            main([*argv, "--help"])
+        out = capsys.readouterr().out
+        assert exit_.value.code == 0 and listed in out and unlisted not in out  # ... unlisted
     monkeypatch.setenv("HARDPY_SC_API_KEY", sim.api_key)
     monkeypatch.setenv("BRIDGE_SC_ADDRESS", sim.address)
     with Store.open(stand / "runs.db") as store:

@@ -1,11 +1,18 @@
-"""HardPy's StandCloud classes in a HardPy conftest and script, against the live simulator."""
+"""HardPy's StandCloud classes in a HardPy conftest and script, against the simulator.
+
+The uploading session runs once per module; two tests read what it left behind.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from plan_support import Plan
 
+from bridge.cloud.sim import SimConfig, SimServer
 from bridge.store import Store
 
 PLAN = """
@@ -39,46 +46,69 @@ def fill_actions_after_test(post_run_functions: list):
 """
 
 
-@pytest.fixture
-def hardpy_plan(plan, sim, monkeypatch):
-    monkeypatch.setenv("HARDPY_SC_API_KEY", sim.api_key)
-    monkeypatch.setenv("BRIDGE_SC_ADDRESS", sim.address)
+def _hardpy_plan(plan: Plan, sim: SimServer) -> Plan:
     plan.write("hardpy.toml", f'[stand_cloud]\naddress = "{sim.address}"\nautosync = true\n')
     plan.write("conftest.py", CONFTEST)
     plan.write("test_plan.py", PLAN)
     return plan
 
 
-def test_loader_in_post_run_functions_uploads_once_and_the_outbox_knows(hardpy_plan, sim):
-    result = hardpy_plan.pytest()
+def _session(plan: Plan, sim: SimServer, tokens: Path, *, api_key: bool = True):
+    with pytest.MonkeyPatch.context() as patch:
+        if api_key:
+            patch.setenv("HARDPY_SC_API_KEY", sim.api_key)
+        patch.setenv("BRIDGE_SC_ADDRESS", sim.address)
+        patch.setenv("BRIDGE_TOKEN_DIR", str(tokens))
+        patch.setenv("BRIDGE_TOKEN_STORE", "file")
+        return plan.pytest()
+
+
+@pytest.fixture(scope="module")
+def module_sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimServer]:
+    with SimServer(SimConfig(data_dir=tmp_path_factory.mktemp("sim"), interval=0.05)) as sim:
+        yield sim
+
+
+@pytest.fixture(scope="module")
+def uploaded(tmp_path_factory, module_sim):
+    """One HardPy session whose conftest uploads the run (its seconds spent once)."""
+    plan = _hardpy_plan(Plan(tmp_path_factory.mktemp("plan")), module_sim)
+    return plan, _session(plan, module_sim, tmp_path_factory.mktemp("tokens"))
+
+
+def test_loader_in_post_run_functions_uploads_once_and_the_outbox_knows(uploaded, module_sim):
+    hardpy_plan, result = uploaded
     assert result.returncode == 0, result.stdout + result.stderr
     answer = json.loads((hardpy_plan.root / "upload.json").read_text())
     assert answer["status"] == 201
-    assert sim.db.report(answer["id"])["dut"]["part_number"] == "PN-7"
+    assert module_sim.db.report(answer["id"])["dut"]["part_number"] == "PN-7"
     # autosync found it uploaded and did not send it again: one POST reached the server
-    assert len(sim.db.execute("SELECT * FROM report_posts")) == 1
+    assert len(module_sim.db.execute("SELECT * FROM report_posts")) == 1
     assert "StandCloud: nothing to upload" in result.stdout
     with Store.open(hardpy_plan.store_path, create=False) as store:
         assert store.conn.execute("SELECT state FROM outbox").fetchall() == [("uploaded",)]
 
 
-def test_loader_without_a_login_raises_standcloud_error(hardpy_plan, sim, monkeypatch):
-    monkeypatch.delenv("HARDPY_SC_API_KEY")
-    result = hardpy_plan.pytest()
+def test_loader_without_a_login_raises_standcloud_error(plan, sim, _isolated_tokens):
+    hardpy_plan = _hardpy_plan(plan, sim)
+    result = _session(hardpy_plan, sim, _isolated_tokens, api_key=False)
     assert result.returncode == 0, result.stdout + result.stderr
     answer = json.loads((hardpy_plan.root / "upload.json").read_text())
     assert "sc-login" in answer["error"]
     assert sim.db.report_count() == 0
 
 
-def test_reader_answers_test_run_and_tested_dut_as_http_responses(hardpy_plan, sim,
+def test_reader_answers_test_run_and_tested_dut_as_http_responses(uploaded, module_sim,
                                                                   monkeypatch):
     from bridge import StandCloudConnector, StandCloudReader
 
-    assert hardpy_plan.pytest().returncode == 0
+    hardpy_plan, result = uploaded
+    assert result.returncode == 0, result.stdout + result.stderr
     run_id = json.loads((hardpy_plan.root / "upload.json").read_text())["id"]
+    monkeypatch.setenv("HARDPY_SC_API_KEY", module_sim.api_key)
+    monkeypatch.setenv("BRIDGE_SC_ADDRESS", module_sim.address)
     monkeypatch.chdir(hardpy_plan.root)  # a script beside hardpy.toml: its TLS and key settings
-    reader = StandCloudReader(StandCloudConnector(addr=sim.address))
+    reader = StandCloudReader(StandCloudConnector(addr=module_sim.address))
     one = reader.test_run(run_id=run_id)
     assert (one.status_code, one.json()["test_run_id"]) == (200, run_id)
     listed = reader.test_run(params={"part_number": "PN-7"})

@@ -26,7 +26,7 @@ def _login(sim, **poll) -> dict:
 
 
 def _client_with(sim, token: dict, store=None) -> StandCloudClient:
-    settings = CloudSettings(Endpoints.from_address(sim.address), timeout=5)
+    settings = CloudSettings(Endpoints.from_address(sim.address), timeout=30)
     store = store or token_stores()[0]
     store.save(settings.endpoints.base, token)
     return StandCloudClient(settings, TokenCredentials(settings.endpoints, store, token))
@@ -55,14 +55,9 @@ def test_polling_waits_while_pending_and_returns_after_approval(sim):
     assert len(polls) == 3 and token["access_token"]  # two pending answers, then the token
 
 
-def test_slow_down_adds_to_the_interval(tmp_path):
-    from bridge.cloud.sim import SimConfig, SimServer
-
+def test_slow_down_adds_to_the_interval(make_sim):
     waits = []
-    with (
-        SimServer(SimConfig(data_dir=tmp_path / "sim", interval=1.0)) as sim,
-        httpx.Client() as http,
-    ):
+    with make_sim(interval=1.0) as sim, httpx.Client() as http:
         endpoints = Endpoints.from_address(sim.address)
         device = request_device_code(http, endpoints)
         device["interval"] = 0.0  # a client that polls too fast gets slow_down
@@ -191,7 +186,7 @@ def test_two_processes_sharing_a_login_never_replay_a_rotated_refresh_token(sim)
     token["expires_at"] = time.time() + 5  # both will refresh before their first request
     store = token_stores()[0]
     store.save(endpoints.base, token)
-    settings = CloudSettings(endpoints, timeout=5)
+    settings = CloudSettings(endpoints, timeout=30)
     first = TokenCredentials(endpoints, store, dict(token))
     second = TokenCredentials(endpoints, store, dict(token))
     for credentials in (first, second):

@@ -11,7 +11,6 @@ from cloud_browser import device_login
 
 from bridge.cli.main import main
 from bridge.cloud.login import poll_for_token, request_device_code
-from bridge.cloud.sim import SimConfig, SimServer
 from bridge.cloud.tokens import FileTokenStore
 from bridge.cloud.urls import CLIENT_ID, Endpoints
 
@@ -184,9 +183,9 @@ def test_a_client_over_the_request_rate_gets_429(sim):
     assert answers[-1].headers["retry-after"] == "1"
 
 
-def test_data_dir_database_is_private_and_holds_no_secret_in_clear(tmp_path):
+def test_data_dir_database_is_private_and_holds_no_secret_in_clear(tmp_path, make_sim):
     data = tmp_path / "sim-data"
-    with SimServer(SimConfig(data_dir=data, interval=0.05)) as server:
+    with make_sim(data_dir=data) as server:
         token = device_login(server)
         key = server.api_key
         assert _works(server, key)

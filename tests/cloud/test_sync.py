@@ -61,7 +61,7 @@ def test_connection_refused_mid_upload_loses_and_duplicates_nothing(sim, store):
 
 def test_timeout_then_retry_stores_the_report_once(sim, store):
     run_id = add_run(store)
-    sim.faults.delay = 0.5
+    sim.faults.delay = 1.0  # ten times the client's timeout: it times out on a busy machine too
     with api_client(sim, timeout=0.1) as client:
         result = uploader(store, client).sync()
     assert run_id in result.pending
@@ -187,7 +187,7 @@ def _token_client(sim, token):
     store = token_stores()[0]
     store.save(endpoints.base, token)
     return StandCloudClient(
-        CloudSettings(endpoints, timeout=5), TokenCredentials(endpoints, store, token)
+        CloudSettings(endpoints, timeout=30), TokenCredentials(endpoints, store, token)
     )
 
 

@@ -22,9 +22,12 @@ from bridge.config import StandCloudSection
 from bridge.errors import TLSError
 
 
-@pytest.fixture
-def tls_sim(tmp_path: Path) -> Iterator[SimServer]:
-    with SimServer(SimConfig(https=True, data_dir=tmp_path / "sim", interval=0.05)) as server:
+@pytest.fixture(scope="module")
+def tls_sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimServer]:
+    """One HTTPS simulator for the module (its CA takes 0.5 s to make); each test checks
+    only its own runs on it."""
+    data_dir = tmp_path_factory.mktemp("tls-sim")
+    with SimServer(SimConfig(https=True, data_dir=data_dir, interval=0.05)) as server:
         yield server
 
 
