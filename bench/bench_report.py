@@ -26,6 +26,7 @@ from bridge.pages import run_page
 from bridge.pages.production import production_page
 from bridge.pages.production_data import Scope
 from bridge.store import Store
+from bridge.store.schema import LATEST_VERSION
 from bridge.store.schema_v3 import summarize_missing
 
 RUNS, CASES, PER_CASE = 100_000, 5, 4
@@ -98,6 +99,11 @@ def bench_production() -> None:
             leftover.unlink()
         make_production_store(partial)
         partial.rename(path)
+    with sqlite3.connect(path) as probe:
+        version = probe.execute("PRAGMA user_version").fetchone()[0]
+    probe.close()
+    if version < LATEST_VERSION:
+        print(f"upgrading {path} to schema {LATEST_VERSION} (once; minutes) …")
     store = Store.open(path, create=False)
     store.conn.execute("PRAGMA temp_store = MEMORY")  # as the page sets it: a fair baseline
     bare = median_seconds(lambda: store.conn.execute(BARE_AGGREGATION,

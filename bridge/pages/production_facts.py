@@ -56,30 +56,30 @@ def unit_yields(conn: sqlite3.Connection, scope: Scope) -> tuple[Yields, int] | 
     if (scope.since, scope.stand, scope.test_plan) != (None, None, None):
         return None
     part = [scope.part_number]
-    passed = ("COUNT(*), SUM(first_status = 'passed'), SUM(last_status = 'passed')"
-              " FROM unit_facts WHERE dut_part_number = ?")
-    units, first, final, run_count = conn.execute(
-        f"SELECT {passed.replace(' FROM', ', SUM(runs) FROM')}", part).fetchone()
-    if not units:
-        return None
-    by_stand = {stand: Yield(*counts) for stand, *counts in conn.execute(
-        f"SELECT CASE WHEN first_stand IS NULL OR first_stand = '' THEN '—'"
-        f" ELSE first_stand END, {passed} GROUP BY 1", part)}
+    overall = Yield()
+    by_stand: defaultdict[str, Yield] = defaultdict(Yield)
     by_day: defaultdict[str, Yield] = defaultdict(Yield)
-    # by the quarter hour, each a day in Python's sense (yields.day_of), not SQLite's
-    for quarter, *counts in conn.execute(
-            f"SELECT CAST(first_start AS INTEGER) / 900, {passed} GROUP BY 1", part):
-        day = by_day[day_of_quarter(quarter)]
-        day.units, day.first_passed, day.finally_passed = (
-            a + b for a, b in zip((day.units, day.first_passed, day.finally_passed), counts,
-                                  strict=True))
-    runs_per_unit = Counter(dict(conn.execute(
-        "SELECT runs, COUNT(*) FROM unit_facts WHERE dut_part_number = ? GROUP BY runs",
-        part).fetchall()))
+    runs_per_unit: Counter[int] = Counter()
+    run_count = 0
+    # one grouped pass; a quarter hour lies within one day (yields.day_of), so Python
+    # names the days as yields() does
+    for stand, quarter, runs, units, first, final in conn.execute(
+            "SELECT CASE WHEN first_stand IS NULL OR first_stand = '' THEN '—'"
+            " ELSE first_stand END, CAST(first_start AS INTEGER) / 900, runs, COUNT(*),"
+            " SUM(first_status = 'passed'), SUM(last_status = 'passed') FROM unit_facts"
+            " WHERE dut_part_number = ? GROUP BY 1, 2, 3", part):
+        for entry in (overall, by_stand[stand], by_day[day_of_quarter(quarter)]):
+            entry.units += units
+            entry.first_passed += first
+            entry.finally_passed += final
+        runs_per_unit[runs] += units
+        run_count += runs * units
+    if not overall.units:
+        return None
     retested = conn.execute(
         "SELECT unit, runs FROM unit_facts WHERE dut_part_number = ? AND runs > 1"
         " AND substr(unit, 1, 4) != 'run:' ORDER BY runs DESC, unit LIMIT 20", part).fetchall()
-    return Yields(Yield(units, first, final), dict(sorted(by_stand.items())),
+    return Yields(overall, dict(sorted(by_stand.items())),
                   dict(sorted(by_day.items())), runs_per_unit, retested), run_count
 
 
@@ -99,7 +99,8 @@ def case_stats(conn: sqlite3.Connection, scope: Scope) -> list[CaseStats]:
 def fill_distributions(conn: sqlite3.Connection, scope: Scope, series: dict[str, Series]) -> bool:
     """Per name and bin, the running sums; False (nothing filled) if a bin range is not
     finite, which only the raw path's expression handles. Over all time the totals
-    come from value_sums and each bin is a count; a scope --since sums per bin."""
+    come from value_sums and the bins from value_bins (or counts of ranges of values,
+    when limits changed or are missing); a scope --since sums per bin."""
     set_bins(series)
     if not all(math.isfinite(e) for s in series.values() for e in (s.edges[0], s.edges[-1])):
         return False
@@ -109,7 +110,8 @@ def fill_distributions(conn: sqlite3.Connection, scope: Scope, series: dict[str,
         counted = {name: s for name, s in series.items() if name not in summed}
         _totals(conn, scope, counted)
         for s in counted.values():
-            _counts(conn, scope, s)
+            if not _binned(conn, scope, s):
+                _counts(conn, scope, s)
     where, params = scope.where("v", finished=True)
     sums = ("SELECT COUNT(*), SUM(v.value), SUM(v.value * v.value), MIN(v.value),"
             " MAX(v.value), SUM(v.result = 0) FROM value_facts v"
@@ -160,6 +162,23 @@ def _totals(conn: sqlite3.Connection, scope: Scope, series: dict[str, Series]) -
         if s is not None:
             s.count, s.total, s.squares, s.low, s.high, s.fails = (
                 count, total, squares, low, high, fails)
+
+
+def _binned(conn: sqlite3.Connection, scope: Scope, s: Series) -> bool:
+    """The histogram from value_bins, if every value in scope was binned by the limits
+    the view bins by (the name's latest); False, nothing counted, otherwise."""
+    if s.lower is None or s.upper is None or not s.upper > s.lower:
+        return False
+    where, params = scope.where("v", finished=True)
+    rows = conn.execute(f"SELECT lower_limit, upper_limit, bin, SUM(count) FROM value_bins v"
+                        f" WHERE {where} AND v.measurement = ? GROUP BY 1, 2, 3",
+                        [*params, s.name]).fetchall()
+    if any((lower, upper) != (s.lower, s.upper) or index < 0
+           for lower, upper, index, _ in rows):
+        return False
+    for _, _, index, count in rows:
+        s.counts[index] += count
+    return True
 
 
 def _counts(conn: sqlite3.Connection, scope: Scope, s: Series) -> None:

@@ -20,6 +20,14 @@ import sqlite3
 # simulator) are summarized by ``summarize_missing`` (fact_runs last: it says which
 # runs are done); the view checks the counts and reads the raw tables if any run in
 # scope is missing here.
+# A value's bin on the view's grid from its limits, in production_data's operations
+# and order (so the same doubles): low = lower - pad, high = upper + pad, the last edge
+# low + (high - low) * 24 / 24, width (last - low) / 24.
+_LOW = "(m.lower_limit - (m.upper_limit - m.lower_limit) * 0.25)"
+_HIGH = "(m.upper_limit + (m.upper_limit - m.lower_limit) * 0.25)"
+_WIDTH = f"((({_LOW} + ({_HIGH} - {_LOW}) * 24 / 24) - {_LOW}) / 24)"
+_BIN = f"MIN(MAX(CAST((m.value - {_LOW}) / {_WIDTH} AS INTEGER), 0), 23)"
+
 _FACTS_OF = """
 INSERT INTO case_facts (dut_part_number, module_id, case_id, case_row, case_name, duration,
                         failed, start_time, stand_name, name)
@@ -89,11 +97,26 @@ ON CONFLICT (dut_part_number, unit) DO UPDATE SET
                THEN excluded.last_row ELSE last_row END,
     last_status = CASE WHEN (excluded.last_start, excluded.last_row) > (last_start, last_row)
                   THEN excluded.last_status ELSE last_status END;
+INSERT INTO value_bins (dut_part_number, measurement, lower_limit, upper_limit, stand_name,
+                        name, bin, count)
+SELECT r.dut_part_number, m.name, COALESCE(m.lower_limit, ''), COALESCE(m.upper_limit, ''),
+       r.stand_name, r.name, COALESCE(CASE WHEN typeof(m.lower_limit) IN ('integer', 'real')
+       AND typeof(m.upper_limit) IN ('integer', 'real') AND m.upper_limit > m.lower_limit
+       THEN {BIN} END, -1), COUNT(*)
+FROM runs r JOIN cases c ON c.run_id = r.id JOIN measurements m ON m.case_row = c.id
+WHERE {where} AND r.dut_part_number IS NOT NULL AND m.type = 'numeric'
+  AND m.name IS NOT NULL AND typeof(m.value) IN ('integer', 'real')
+  AND NOT EXISTS (SELECT 1 FROM cases later WHERE later.run_id = c.run_id
+                  AND later.position = c.position AND later.attempt > c.attempt)
+GROUP BY 1, 2, 3, 4, 5, 6, 7
+ON CONFLICT (dut_part_number, measurement, lower_limit, upper_limit, stand_name, name, bin)
+DO UPDATE SET count = count + excluded.count;
 INSERT INTO fact_runs (dut_part_number, start_time, run_row, id, name, status, stand_name,
                        dut_serial_number)
 SELECT r.dut_part_number, r.start_time, r.rowid, r.id, r.name, r.status, r.stand_name,
        r.dut_serial_number FROM runs r WHERE {where} AND r.dut_part_number IS NOT NULL;
 """
+_FACTS_OF = _FACTS_OF.replace("{BIN}", _BIN)
 SUMMARIZE_MISSING = _FACTS_OF.format(where=(
     "r.status != 'run' AND NOT EXISTS (SELECT 1 FROM fact_runs f WHERE"
     " f.dut_part_number = r.dut_part_number AND f.start_time = r.start_time"
@@ -170,6 +193,22 @@ CREATE TABLE value_sums (
     high            NOT NULL,
     fails           INTEGER NOT NULL,
     UNIQUE (dut_part_number, measurement, stand_name, name)
+);
+
+-- Per limits, the histogram of the view (24 bins from 1/4 of the tolerance below the
+-- lower limit to 1/4 above the upper, binned as production_data does it, to the bit):
+-- while a name's limits stay the same its histogram needs no pass over its values.
+-- bin -1: no usable limits (the view then bins by the latest values, and counts).
+CREATE TABLE value_bins (
+    dut_part_number TEXT NOT NULL,
+    measurement     TEXT NOT NULL,
+    lower_limit     NOT NULL,   -- '' when none
+    upper_limit     NOT NULL,
+    stand_name      TEXT,
+    name            TEXT NOT NULL,   -- the test plan
+    bin             INTEGER NOT NULL,
+    count           INTEGER NOT NULL,
+    UNIQUE (dut_part_number, measurement, lower_limit, upper_limit, stand_name, name, bin)
 );
 
 -- Per unit (its serial number, else 'run:' and the run's id) its first and last run:

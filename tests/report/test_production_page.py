@@ -110,9 +110,11 @@ def test_a_bad_since_is_a_usage_error_naming_the_option(production):
 
 def _written_run(store, run_id: str, started: float, serial: str, stand: str,
                  cases: list[list[tuple[str, float | None]]], status: str | None,
-                 part: str = "PN-F", plan: str = "Board acceptance") -> None:
+                 part: str = "PN-F", plan: str = "Board acceptance",
+                 limits: tuple[float, float] = (4.9, 5.1)) -> None:
     """A run as a stand writes it: attempts one by one, finished (``status``) or not.
-    ``cases``: per case its attempts as (status, value of "v<case>" or None)."""
+    ``cases``: per case its attempts as (status, value of "v<case>" or None); case 0's
+    value has no limits."""
     from bridge.store.writer import RunWriter
 
     writer = RunWriter(store, run_id)
@@ -128,8 +130,8 @@ def _written_run(store, run_id: str, started: float, serial: str, stand: str,
                     "msg": None, "chart": None, "artifact": {}}
             values = [] if value is None else [
                 (0, "numeric", f"v{position}", value, "V", "gele", None,
-                 4.9 if position else None, 5.1 if position else None, None,
-                 int(4.9 <= value <= 5.1)),
+                 limits[0] if position else None, limits[1] if position else None, None,
+                 int(limits[0] <= value <= limits[1])),
                 (1, "string", "label", "ok", None, "eq", "ok", None, None, 1, 1)]
             writer.save_case(module if (position, attempt) == (0, 1) else None, case, values,
                              {}, [])
@@ -174,8 +176,10 @@ def test_the_facts_tables_give_the_figures_of_the_raw_tables(tmp_path):
     _written_run(store, "stopped", start + 3.5 * DAY, "SN-99", "stand-0",
                  [[("passed", 5.04)], [("failed", 6.0)]], "stopped")
     _written_run(store, "running", time.time(), "SN-98", "stand-1", [[("passed", 7.0)]], None)
+    # the latest run has new limits for v1: its histogram cannot come from value_bins
     _written_run(store, "killed", start + 3.6 * DAY, "SN-97", "stand-1",
-                 [[("passed", 5.03)], [("failed", 4.0), ("passed", 5.0)]], None)
+                 [[("passed", 5.03)], [("failed", 4.0), ("passed", 5.0)]], None,
+                 limits=(4.8, 5.2))
     _written_run(store, "other", start + DAY, "SN-1", "stand-0", [[("failed", 9.0)]],
                  "failed", part="PN-OTHER")
     store.close()
