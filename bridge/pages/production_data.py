@@ -104,6 +104,8 @@ class Series:
     upper: float | None
     recent: list[float] = field(default_factory=list)  # latest runs, oldest first
     edges: list[float] = field(default_factory=list)
+    bin_low: float = 0.0    # a value's bin: (value - bin_low) / bin_width, truncated
+    bin_width: float = 0.0
     counts: list[int] = field(default_factory=list)
     count: int = 0
     total: float = 0.0
@@ -147,6 +149,7 @@ def set_bins(series: dict[str, Series]) -> None:
     for s in series.values():
         low, high = _bin_range(s)
         s.edges = [low + (high - low) * i / BINS for i in range(BINS + 1)]
+        s.bin_low, s.bin_width = low, (high - low) / BINS
         s.counts = [0] * BINS
 
 
@@ -168,7 +171,7 @@ def fill_distributions(conn: sqlite3.Connection, scope: Scope, series: dict[str,
     set_bins(series)
     bins: list[object] = []
     for s in series.values():
-        bins += [s.name, s.edges[0], (s.edges[-1] - s.edges[0]) / BINS]
+        bins += [s.name, s.bin_low, s.bin_width]
     where, params = scope.where()
     values = ", ".join("(?, ?, ?)" for _ in series)
     rows = conn.execute(

@@ -142,8 +142,8 @@ _BIN = f"MIN(MAX(CAST((v.value - ?) / ? AS INTEGER), 0), {BINS - 1})"
 def _grid(s: Series) -> tuple[float, float, float]:
     """Low edge, bin width, and a hair far wider than rounding (not than a bin): values
     nearer an edge than that are binned by the expression."""
-    width = (s.edges[-1] - s.edges[0]) / BINS
-    return s.edges[0], width, 1e-9 * (abs(s.edges[0]) + abs(s.edges[-1]) + width)
+    width = s.bin_width
+    return s.bin_low, width, 1e-9 * (abs(s.edges[0]) + abs(s.edges[-1]) + width)
 
 
 def _fine(s: Series) -> bool:

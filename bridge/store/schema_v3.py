@@ -21,11 +21,11 @@ import sqlite3
 # runs are done); the view checks the counts and reads the raw tables if any run in
 # scope is missing here.
 # A value's bin on the view's grid from its limits, in production_data's operations
-# and order (so the same doubles): low = lower - pad, high = upper + pad, the last edge
-# low + (high - low) * 24 / 24, width (last - low) / 24.
+# and order (so the same doubles): pad = (upper - lower) * 0.25, low = lower - pad,
+# high = upper + pad, width (high - low) / 24 (production_data.BINS).
 _LOW = "(m.lower_limit - (m.upper_limit - m.lower_limit) * 0.25)"
 _HIGH = "(m.upper_limit + (m.upper_limit - m.lower_limit) * 0.25)"
-_WIDTH = f"((({_LOW} + ({_HIGH} - {_LOW}) * 24 / 24) - {_LOW}) / 24)"
+_WIDTH = f"(({_HIGH} - {_LOW}) / 24)"
 _BIN = f"MIN(MAX(CAST((m.value - {_LOW}) / {_WIDTH} AS INTEGER), 0), 23)"
 
 _FACTS_OF = """
