@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from bridge.store.schema import MIGRATIONS
+from bridge.store.schema_v3 import summarize_missing
 
 _MEASUREMENT = ("type", "name", "value", "unit", "operation", "comparison_value",
                 "lower_limit", "upper_limit", "casesensitive", "result")
@@ -73,5 +74,6 @@ def store_from_reports(reports: Iterable[Mapping[str, Any]]) -> sqlite3.Connecti
                     [(case_row, k, *(_bool(m.get(f)) if f in ("result", "casesensitive")
                                      else m.get(f) for f in _MEASUREMENT))
                      for k, m in enumerate(c["measurements"])])
+    summarize_missing(conn)  # the production view's facts, as a stand's store has them
     conn.execute("COMMIT")
     return conn

@@ -6,9 +6,10 @@ import sqlite3
 from html import escape
 
 from bridge.pages import production_data as data
+from bridge.pages import production_facts as facts
 from bridge.pages import stats, svg
 from bridge.pages.layout import duration, page, text, when
-from bridge.pages.yields import Yield, yields
+from bridge.pages.yields import Yield, Yields, yields
 
 
 def _percent(value: float | None) -> str:
@@ -23,8 +24,7 @@ def _yield_table(title: str, rows: dict[str, Yield]) -> str:
             f"</th><th>final</th></tr>{cells}</table></div>")
 
 
-def _yield_section(runs: list[data.RunRow]) -> str:
-    y = yields(runs)
+def _yield_section(y: Yields, run_count: int) -> str:
     days = list(y.by_day.items())
     trend = ""
     if len(days) > 1:
@@ -43,7 +43,7 @@ def _yield_section(runs: list[data.RunRow]) -> str:
     return (
         f"<div class='banner other'>First-pass yield {_percent(y.overall.first_pass)} · "
         f"final yield {_percent(y.overall.final)}<small>{y.overall.units} units, "
-        f"{len(runs)} runs</small></div><h2>Yield</h2><div class='facts'>"
+        f"{run_count} runs</small></div><h2>Yield</h2><div class='facts'>"
         f"{_yield_table('per stand', y.by_stand)}{_yield_table('per day', y.by_day)}</div>"
         f"{trend}<h2>Retests</h2><p>{escape(spread)}</p>{retests}"
     )
@@ -87,8 +87,9 @@ def _measurement(s: data.Series) -> str:
     )
 
 
-def render_production(scope: data.Scope, runs: list[data.RunRow],
+def render_production(scope: data.Scope, runs: tuple[Yields, int] | None,
                       cases: list[data.CaseStats], series: dict[str, data.Series]) -> str:
+    """``runs``: the yields and the number of runs, None if no finished run is in scope."""
     scope_text = " · ".join(part for part in (
         f"part number {scope.part_number}",
         f"since {when(scope.since)}" if scope.since else "",
@@ -99,7 +100,7 @@ def render_production(scope: data.Scope, runs: list[data.RunRow],
     if not runs:
         return page(title, head + "<div class='banner other'>No finished run in this scope"
                     "</div>")
-    parts = [head, _yield_section(runs), "<h2>Pareto of failures</h2>"]
+    parts = [head, _yield_section(*runs), "<h2>Pareto of failures</h2>"]
     failing_m = data.failing_measurements(series.values())
     failing_cases, durations = data.failing_cases(cases), data.slowest_cases(cases)
     parts.append(svg.bars(failing_cases, title="Failing cases (final attempt)", cumulative=True)
@@ -121,10 +122,19 @@ def render_production(scope: data.Scope, runs: list[data.RunRow],
     return page(title, "".join(parts))
 
 
-def production_page(conn: sqlite3.Connection, scope: data.Scope) -> str:
+def production_page(conn: sqlite3.Connection, scope: data.Scope, *, fast: bool = True) -> str:
+    """The page, from the facts tables when they hold every run in scope (``fast``
+    False: from the raw tables, which the tests compare it with)."""
     # sorts of millions of rows stay in memory instead of spilling to temp files
     conn.execute("PRAGMA temp_store = MEMORY")
-    runs = data.runs(conn, scope)
     series = data.recent_values(conn, scope)
+    if fast and facts.complete(conn, scope) and facts.fill_distributions(conn, scope, series):
+        units = facts.unit_yields(conn, scope)
+        if units is None:
+            runs = facts.runs(conn, scope)
+            units = (yields(runs), len(runs)) if runs else None
+        return render_production(scope, units, facts.case_stats(conn, scope), series)
+    runs = data.runs(conn, scope)
     data.fill_distributions(conn, scope, series)
-    return render_production(scope, runs, data.case_stats(conn, scope), series)
+    return render_production(scope, (yields(runs), len(runs)) if runs else None,
+                             data.case_stats(conn, scope), series)

@@ -28,8 +28,12 @@ class Scope:
     stand: str | None = None
     test_plan: str | None = None
 
-    def where(self, alias: str = "r") -> tuple[str, list[object]]:
-        clauses = [f"{alias}.dut_part_number = ?", f"{alias}.status != 'run'"]
+    def where(self, alias: str = "r", *, finished: bool = False) -> tuple[str, list[object]]:
+        """The scope as SQL on a table with the runs table's column names; ``finished``:
+        it holds finished runs only (the facts tables), so the status is not asked."""
+        clauses = [f"{alias}.dut_part_number = ?"]
+        if not finished:
+            clauses.append(f"{alias}.status != 'run'")
         params: list[object] = [self.part_number]
         for column, value in (("start_time >=", self.since), ("stand_name =", self.stand),
                               ("name =", self.test_plan)):
@@ -100,6 +104,8 @@ class Series:
     upper: float | None
     recent: list[float] = field(default_factory=list)  # latest runs, oldest first
     edges: list[float] = field(default_factory=list)
+    bin_low: float = 0.0    # a value's bin: (value - bin_low) / bin_width, truncated
+    bin_width: float = 0.0
     counts: list[int] = field(default_factory=list)
     count: int = 0
     total: float = 0.0
@@ -138,16 +144,34 @@ def _bin_range(s: Series) -> tuple[float, float]:
     return low - pad, high + pad
 
 
+def set_bins(series: dict[str, Series]) -> None:
+    """Each series' histogram edges, fixed before any value is counted."""
+    for s in series.values():
+        low, high = _bin_range(s)
+        s.edges = [low + (high - low) * i / BINS for i in range(BINS + 1)]
+        s.bin_low, s.bin_width = low, (high - low) / BINS
+        s.counts = [0] * BINS
+
+
+def add_bin(s: Series, index: int, count: int, total: float, squares: float, low: float,
+            high: float, fails: int | None) -> None:
+    """One bin's running sums, into the bin and the series' totals."""
+    s.counts[index] += count
+    s.count += count
+    s.total += total
+    s.squares += squares
+    s.low, s.high = min(s.low, low), max(s.high, high)
+    s.fails += fails or 0
+
+
 def fill_distributions(conn: sqlite3.Connection, scope: Scope, series: dict[str, Series]) -> None:
     """One scan over every value in scope: per name and bin, the running sums."""
     if not series:
         return
+    set_bins(series)
     bins: list[object] = []
     for s in series.values():
-        low, high = _bin_range(s)
-        s.edges = [low + (high - low) * i / BINS for i in range(BINS + 1)]
-        s.counts = [0] * BINS
-        bins += [s.name, low, (high - low) / BINS]
+        bins += [s.name, s.bin_low, s.bin_width]
     where, params = scope.where()
     values = ", ".join("(?, ?, ?)" for _ in series)
     rows = conn.execute(
@@ -160,14 +184,8 @@ def fill_distributions(conn: sqlite3.Connection, scope: Scope, series: dict[str,
         f"FROM runs r CROSS JOIN cases c ON c.run_id = r.id CROSS JOIN measurements m"
         f" ON m.case_row = c.id CROSS JOIN bins b ON b.name = m.name"
         f" WHERE {where} AND {NUMERIC} AND {FINAL} GROUP BY 1, 2", [*bins, *params])
-    for name, index, count, total, squares, low, high, fails in rows:
-        s = series[name]
-        s.counts[index] += count
-        s.count += count
-        s.total += total
-        s.squares += squares
-        s.low, s.high = min(s.low, low), max(s.high, high)
-        s.fails += fails or 0
+    for name, *sums in rows:
+        add_bin(series[name], *sums)
 
 
 def failing_measurements(series: Iterable[Series], top: int = 15) -> list[tuple[str, int]]:

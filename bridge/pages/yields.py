@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Protocol
 
 from bridge.statuses import Status
@@ -50,7 +51,15 @@ class Yields:
 
 
 def day_of(seconds: float) -> str:
-    return datetime.fromtimestamp(seconds).strftime("%Y-%m-%d")
+    """The local day; a quarter of an hour lies within one day in every time zone (their
+    offsets and clock changes fall on quarter hours), so 100,000 runs cost ~3,000 calls."""
+    return day_of_quarter(int(seconds // 900))
+
+
+@lru_cache(maxsize=4096)
+def day_of_quarter(quarter: int) -> str:
+    """The local day of the quarter hour ``quarter`` (seconds // 900)."""
+    return datetime.fromtimestamp(quarter * 900).strftime("%Y-%m-%d")
 
 
 def yields(runs: Sequence[Run], *, day: Callable[[float], str] = day_of) -> Yields:

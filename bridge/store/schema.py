@@ -9,6 +9,8 @@ format distinguishes.
 
 from __future__ import annotations
 
+from bridge.store.schema_v3 import MIGRATION_V3
+
 SCHEMA_V1 = """
 CREATE TABLE runs (
     id                    TEXT PRIMARY KEY,
@@ -210,5 +212,6 @@ WHERE c.attempt = (SELECT MAX(attempt) FROM cases o
 """ + SCHEMA_V1[SCHEMA_V1.index("-- One row per measurement"):]  # the other views, as in v1
 
 # Index i holds the SQL that upgrades version i to version i + 1.
-MIGRATIONS: list[str] = [SCHEMA_V1, MIGRATION_V2]
+MIGRATIONS: list[str] = [SCHEMA_V1, MIGRATION_V2, MIGRATION_V3]
 LATEST_VERSION = len(MIGRATIONS)
+

@@ -51,4 +51,34 @@ def test_a_v1_store_is_upgraded_with_every_row_and_reference_kept(tmp_path):
         (unique,) = [name for name in indexes if name.startswith("sqlite_autoindex")]
         columns = [row[2] for row in store.conn.execute(f"PRAGMA index_info({unique})")]
         assert columns == ["run_id", "position", "attempt"]
+        # v3: the finished run's facts, final attempt only, for the production view
+        facts = store.conn.execute("SELECT measurement, value FROM value_facts").fetchall()
+        assert facts == [("v", 3.0)]
+        assert store.conn.execute("SELECT attempts, failed FROM case_sums").fetchall() == [
+            (2, 0)]
+        assert store.conn.execute("SELECT id FROM fact_runs").fetchall() == [("run-1",)]
     assert before["modules"]["test_m"]["cases"]["test_c"]["attempt"] == 2
+
+
+def _case(position: int, status: str) -> dict:
+    return {"module_id": f"test_m{position // 2}", "case_id": f"test_{position}",
+            "attempt": 1, "position": position, "name": f"C{position}", "status": status,
+            "start_time": 1000.0 + position, "stop_time": 1000.5 + position,
+            "assertion_msg": None, "msg": None, "chart": None, "artifact": {}}
+
+
+def test_a_module_whose_case_was_stopped_is_stopped_unless_one_failed(tmp_path):
+    # modules of two cases: (passed, stopped), (stopped only: its second never ran),
+    # (failed, stopped)
+    statuses = {0: "passed", 1: "stopped", 2: "stopped", 4: "failed", 5: "stopped"}
+    with Store.open(tmp_path / "runs.db") as store:
+        writer = RunWriter(store, "run-1")
+        writer.start("plan", "hw", 1000.0, {})
+        for position, status in statuses.items():
+            module = {"module_id": f"test_m{position // 2}", "position": position // 2,
+                      "name": "M", "artifact": {}}
+            writer.save_case(module, _case(position, status), [], {}, [])
+        writer.finish("stopped", 1010.0, {}, [])
+        modules = store.report("run-1")["modules"]
+    assert {m: modules[m]["status"] for m in modules} == {
+        "test_m0": "stopped", "test_m1": "stopped", "test_m2": "failed"}

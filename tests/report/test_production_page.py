@@ -106,3 +106,117 @@ def test_a_bad_since_is_a_usage_error_naming_the_option(production):
     result = report(production, "--part-number", PART, "--since", "yesterday")
     assert result.returncode == 2 and "argument --since: 'yesterday'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def _written_run(store, run_id: str, started: float, serial: str, stand: str,
+                 cases: list[list[tuple[str, float | None]]], status: str | None,
+                 part: str = "PN-F", plan: str = "Board acceptance",
+                 limits: tuple[float, float] = (4.9, 5.1)) -> None:
+    """A run as a stand writes it: attempts one by one, finished (``status``) or not.
+    ``cases``: per case its attempts as (status, value of "v<case>" or None); case 0's
+    value has no limits."""
+    from bridge.store.writer import RunWriter
+
+    writer = RunWriter(store, run_id)
+    writer.start(plan, "hw", started, {"stand_name": stand, "dut_part_number": part,
+                                       "dut_serial_number": serial})
+    module = {"module_id": "test_m", "position": 0, "name": "M", "artifact": {}}
+    for position, attempts in enumerate(cases):
+        for attempt, (case_status, value) in enumerate(attempts, 1):
+            case = {"module_id": "test_m", "case_id": f"test_{position}", "attempt": attempt,
+                    "position": position, "name": f"Case {position}", "status": case_status,
+                    "start_time": started + position,
+                    "stop_time": started + position + 0.25 * attempt, "assertion_msg": None,
+                    "msg": None, "chart": None, "artifact": {}}
+            values = [] if value is None else [
+                (0, "numeric", f"v{position}", value, "V", "gele", None,
+                 limits[0] if position else None, limits[1] if position else None, None,
+                 int(limits[0] <= value <= limits[1])),
+                (1, "string", "label", "ok", None, "eq", "ok", None, None, 1, 1)]
+            writer.save_case(module if (position, attempt) == (0, 1) else None, case, values,
+                             {}, [])
+    if status is not None:
+        writer.finish(status, started + 9, {}, [])
+
+
+def _both_ways(conn, scope):
+    """The figures by the facts tables and by the raw tables."""
+    from bridge.pages import production_data as data
+    from bridge.pages import production_facts as facts
+
+    assert facts.complete(conn, scope)
+    fast, raw = data.recent_values(conn, scope), data.recent_values(conn, scope)
+    assert facts.fill_distributions(conn, scope, fast)
+    data.fill_distributions(conn, scope, raw)
+    return ((facts.runs(conn, scope), facts.case_stats(conn, scope), fast),
+            (data.runs(conn, scope), data.case_stats(conn, scope), raw))
+
+
+def test_the_facts_tables_give_the_figures_of_the_raw_tables(tmp_path):
+    """Retried cases (only the final attempt counts), a stopped run, a killed one, one
+    still running and one of another part: the fast path agrees with the plain joins."""
+    from bridge.pages import production_data as data
+    from bridge.pages import production_facts as facts
+    from bridge.pages.production import production_page
+    from bridge.pages.yields import yields
+    from bridge.store import Store
+
+    path, start = tmp_path / "runs.db", time.time() - 5 * DAY
+    store = Store.open(path)
+    for unit in range(30):
+        bad = unit % 7 == 3
+        first: list[tuple[str, float | None]] = [("passed", 5.0 + unit % 5 * 0.01)]
+        # case 1 fails, is retried and passes (or fails again: the unit's run fails)
+        retried = [("failed", 5.3), ("failed" if bad else "passed", 5.25 if bad else 4.95)]
+        third = [("passed", 4.9 + unit % 3 * 0.1)]  # on the limit and the bin edges
+        _written_run(store, f"run-{unit}", start + unit * DAY / 10, f"SN-{unit % 25}",
+                     f"stand-{unit % 2}", [first, retried, third, [("skipped", None)]],
+                     "failed" if bad else "passed",
+                     plan="Board acceptance" if unit % 4 else "Rework")
+    _written_run(store, "stopped", start + 3.5 * DAY, "SN-99", "stand-0",
+                 [[("passed", 5.04)], [("failed", 6.0)]], "stopped")
+    _written_run(store, "running", time.time(), "SN-98", "stand-1", [[("passed", 7.0)]], None)
+    # the latest run has new limits for v1: its histogram cannot come from value_bins
+    _written_run(store, "killed", start + 3.6 * DAY, "SN-97", "stand-1",
+                 [[("passed", 5.03)], [("failed", 4.0), ("passed", 5.0)]], None,
+                 limits=(4.8, 5.2))
+    _written_run(store, "other", start + DAY, "SN-1", "stand-0", [[("failed", 9.0)]],
+                 "failed", part="PN-OTHER")
+    store.close()
+    with Store.open(path) as store:  # the killed run's writer is gone: it is settled
+        conn = store.conn
+        statuses = dict(conn.execute("SELECT id, status FROM runs WHERE id IN"
+                                     " ('killed', 'running', 'stopped')").fetchall())
+        assert statuses == {"killed": "interrupted", "running": "run", "stopped": "stopped"}
+        for scope in (data.Scope("PN-F"), data.Scope("PN-F", stand="stand-1"),
+                      data.Scope("PN-F", test_plan="Rework"),
+                      data.Scope("PN-F", since=start + 2 * DAY, stand="stand-0")):
+            (runs, cases, series), (raw_runs, raw_cases, raw_series) = _both_ways(conn, scope)
+            assert runs == raw_runs and runs
+            assert [(c.name, c.count, c.failed) for c in cases] == [
+                (c.name, c.count, c.failed) for c in raw_cases]
+            for ours, theirs in zip(cases, raw_cases, strict=True):
+                assert ours.mean == pytest.approx(theirs.mean)
+                assert ours.longest == pytest.approx(theirs.longest)
+            assert series.keys() == raw_series.keys() and series
+            for name, s in series.items():
+                r = raw_series[name]
+                assert (s.counts, s.count, s.low, s.high, s.fails) == (
+                    r.counts, r.count, r.low, r.high, r.fails), name
+                assert (s.total, s.squares) == pytest.approx((r.total, r.squares)), name
+            # the same page, but for the last digit of a figure whose sum was added up in
+            # another order (a mean of 4.9875 may show 4.987 or 4.988)
+            fast, slow = (re.split(r"(-?\d+\.\d+)", production_page(conn, scope, fast=f))
+                          for f in (True, False))
+            assert fast[::2] == slow[::2]
+            assert [float(x) for x in fast[1::2]] == pytest.approx(
+                [float(x) for x in slow[1::2]], rel=1e-3, abs=0.05)
+        raw_runs = data.runs(conn, data.Scope("PN-F"))
+        assert facts.unit_yields(conn, data.Scope("PN-F")) == (yields(raw_runs), len(raw_runs))
+        assert "27 units, 32 runs" in production_page(conn, data.Scope("PN-F"))
+        # a run that came in with a final status and no facts: the raw tables serve
+        conn.execute("INSERT INTO runs (id, name, status, start_time, host, pid, hw_id,"
+                     " dut_part_number) VALUES ('loaded', 'p', 'passed', 1, 'h', 1, 'hw',"
+                     " 'PN-F')")
+        assert not facts.complete(conn, data.Scope("PN-F"))
+        assert "28 units, 33 runs" in production_page(conn, data.Scope("PN-F"))
