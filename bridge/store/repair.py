@@ -114,6 +114,7 @@ def check(path: Path) -> Check:
 def recover(path: Path, target: Path) -> Check:
     """Copy every readable row of the store at ``path`` into a new store ``target``."""
     from bridge.store.db import Store
+    from bridge.store.schema_v3 import summarize_missing
 
     if target.exists():
         raise StoreError("exists already; give a new file for the recovered store",
@@ -136,6 +137,8 @@ def recover(path: Path, target: Path) -> Check:
                     for row in _rows(source, table, state):
                         _copy_row(conn, table, kept, dict(zip(names, row, strict=True)),
                                   state)
+            with copy.write() as conn:
+                summarize_missing(conn)  # the production view's facts, of what was saved
     finally:
         source.close()
     return result

@@ -220,3 +220,25 @@ def test_the_facts_tables_give_the_figures_of_the_raw_tables(tmp_path):
                      " 'PN-F')")
         assert not facts.complete(conn, data.Scope("PN-F"))
         assert "28 units, 33 runs" in production_page(conn, data.Scope("PN-F"))
+
+
+def test_a_recovered_store_keeps_the_production_facts_of_what_it_saved(tmp_path):
+    """`bridge store recover` copies rows with their final statuses (the trigger that
+    keeps the facts never fires), so the copy summarizes them itself."""
+    import sqlite3
+    import time
+
+    from production_store import make_store
+
+    from bridge.store.repair import recover
+
+    make_store(tmp_path / "runs.db", time.time() - 3 * 86400).close()
+    recover(tmp_path / "runs.db", tmp_path / "copy.db")
+    counts = []
+    for name in ("runs.db", "copy.db"):
+        conn = sqlite3.connect(tmp_path / name)
+        counts.append(conn.execute(
+            "SELECT (SELECT COUNT(*) FROM fact_runs), (SELECT COUNT(*) FROM value_facts),"
+            " (SELECT SUM(count) FROM value_sums)").fetchone())
+        conn.close()
+    assert counts[0][0] > 0 and counts[1] == counts[0]
