@@ -81,14 +81,16 @@ def _proxied() -> bool:
     return any(scheme in urllib.request.getproxies() for scheme in ("https", "http", "all"))
 
 
-def default_transport(settings: CloudSettings, connections: int) -> httpx.BaseTransport | None:
+def default_transport(
+    verify: ssl.SSLContext | bool, connections: int
+) -> httpx.BaseTransport | None:
     """The lean ``http.client`` transport (``bridge.cloud.transport``), or None (httpx's
     own) when a proxy is configured: that one knows proxies, ours does not."""
     if _proxied():
         return None
     from bridge.cloud.transport import DirectTransport
 
-    context = httpx.create_ssl_context(verify=settings.ssl_verify())  # as httpx would
+    context = httpx.create_ssl_context(verify=verify)  # as httpx would make it
     return DirectTransport(ssl_context=context, connections=connections)
 
 
@@ -110,13 +112,14 @@ class StandCloudClient:
         self.settings = settings
         self.endpoints = settings.endpoints
         self.credentials = credentials
+        verify = settings.ssl_verify()  # once: a CA bundle takes tens of ms to load
         self.http = httpx.Client(
             auth=credentials,
-            verify=settings.ssl_verify(),
+            verify=verify,
             timeout=timeout or settings.timeout,
             limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
             headers={"User-Agent": USER_AGENT},
-            transport=transport or default_transport(settings, connections),
+            transport=transport or default_transport(verify, connections),
         )
 
     def close(self) -> None:
