@@ -10,7 +10,7 @@ import argparse
 import sys
 from typing import Any
 
-from bridge.cli.cloud import _settings, _when, json_text
+from bridge.cli.cloud_common import json_text, settings_for, when
 
 
 def run_sync(args: argparse.Namespace) -> int:
@@ -33,7 +33,7 @@ def run_sync(args: argparse.Namespace) -> int:
         result = SyncResult()
         status = outbox.status(store.conn)
         if status.pending or status.counts["held"]:
-            settings = _settings(args)
+            settings = settings_for(args)
             if outbox.waiting(store.conn, include_held=settings.fill_unknown):
                 with _client_for(settings, args.parallel) as client:
                     uploader = Uploader(store, client, fill_unknown=settings.fill_unknown,
@@ -84,9 +84,9 @@ def _status(store: Any, *, as_json: bool = False) -> int:
         table.add_row(state, str(count))
     console = Console(soft_wrap=True, highlight=False)
     console.print(table)
-    console.print(f"last upload: {_when(status.last_upload_at)}")
+    console.print(f"last upload: {when(status.last_upload_at)}")
     if status.last_error:
         console.print(Text.assemble(
-            f"last error ({_when(status.last_error_at)}, run ", cell(status.last_error_run),
+            f"last error ({when(status.last_error_at)}, run ", cell(status.last_error_run),
             "): ", shown(status.last_error, lines=True, limit=2000)))
     return 0
