@@ -7,7 +7,7 @@ write. It records the attempts as they are reported: all that arrived since it l
 looked, in one transaction, so a killed sync leaves a consistent outbox at the cost
 of one commit per batch rather than per run. A run is marked uploaded only after a
 201; a report sent again after a lost answer is harmless because StandCloud keys
-reports by content. Each run is claimed before it is sent (``bridge.store.claims``), a
+reports by run id. Each run is claimed before it is sent (``bridge.store.claims``), a
 batch of runs per transaction, so that two syncs at once (two terminals, autosync
 beside ``bridge sync``) never send the same run twice.
 """
