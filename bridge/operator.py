@@ -8,17 +8,14 @@ pytest's capture of stdin, stdout and stderr is released (as pdb does) and resum
 after; outside pytest the dialog uses ``sys.stdin`` / ``sys.stdout`` as they are.
 
 Images and HTML cannot be shown in a terminal: the dialog names the file or URL.
-``font_size`` is accepted and ignored. Rich is imported only when a dialog is drawn.
+``font_size`` is accepted and ignored. Here: what a dialog asks and how each answer
+parses; the terminal itself (capture, drawing, reading) is :mod:`bridge.operator_terminal`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import math
-import os
-import sys
-from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any, TextIO, TypeVar
+from typing import Any
 
 from bridge.dialog_models import (  # noqa: F401  (re-exported: bridge.operator's names)
     BaseWidget,
@@ -34,15 +31,12 @@ from bridge.dialog_models import (  # noqa: F401  (re-exported: bridge.operator'
     StepWidget,
     TextInputWidget,
 )
-from bridge.errors import OperatorError
-
-if TYPE_CHECKING:
-    import pytest
-
-T = TypeVar("T")
-
-DEFAULT_TITLE = "Operator"
-MAX_INVALID_ANSWERS = 5  # a broken answer script fails the case instead of hanging the run
+from bridge.operator_terminal import (  # noqa: F401  (attach: the plugin's entry)
+    DEFAULT_TITLE,
+    Terminal,
+    attach,
+    terminal,
+)
 
 # -- the API ---------------------------------------------------------------------------
 
@@ -58,7 +52,7 @@ def run_dialog_box(dialog_box: DialogBox) -> Any:
     if not isinstance(dialog_box, DialogBox):
         raise TypeError(f"run_dialog_box() takes a DialogBox, got {type(dialog_box).__name__}")
     box = dialog_box
-    with _terminal(box.title_bar, box.dialog_text) as term:
+    with terminal(box.title_bar, box.dialog_text) as term:
         extra = box.widget if isinstance(box.widget, ImageWidget) else None
         term.panel(box.title_bar or DEFAULT_TITLE, box.dialog_text, box.image, extra, box.html)
         answer = _widget_answer(term, box)
@@ -71,7 +65,7 @@ def run_dialog_box(dialog_box: DialogBox) -> Any:
         return PassFailDialog(result=verdict, data=answer)
 
 
-def _widget_answer(term: _Terminal, box: DialogBox) -> Any:
+def _widget_answer(term: Terminal, box: DialogBox) -> Any:
     widget = box.widget
     if widget is None or isinstance(widget, BaseWidget | ImageWidget):
         if not box.pass_fail:  # the verdict is the confirmation of a pass/fail dialog
@@ -112,7 +106,7 @@ def set_operator_message(
     global _current_message
     if not isinstance(msg, str):
         raise TypeError(f"set_operator_message() takes a string, got {type(msg).__name__}")
-    with _terminal(title, msg) as term:
+    with terminal(title, msg) as term:
         term.panel(title or DEFAULT_TITLE, msg, image, html)
         if block:
             term.ask("Press Enter to continue: ", "operator message", lambda _: True)
@@ -127,7 +121,7 @@ def clear_operator_message() -> None:
     if _current_message is None:
         return
     title, _current_message = _current_message, None
-    with _terminal(title, "") as term:
+    with terminal(title, "") as term:
         term.note(f"({title}: message cleared)")
 
 
@@ -177,132 +171,3 @@ def _choices(fields: list[str], answer: str) -> list[str]:
         else:
             chosen.update(_pick(fields, token) for token in part.split())
     return [f for f in fields if f in chosen]
-
-
-# -- the terminal ----------------------------------------------------------------------
-
-_capman: Any = None  # pytest's CaptureManager of the running session, set by attach()
-
-
-def attach(config: pytest.Config) -> None:
-    """Let dialogs release pytest's capturing of this session (the plugin calls this
-    at pytest_configure); undone when the session ends."""
-    global _capman
-    previous = _capman
-    _capman = config.pluginmanager.getplugin("capturemanager")
-
-    def detach() -> None:
-        global _capman
-        _capman = previous
-
-    config.add_cleanup(detach)
-
-
-@contextlib.contextmanager
-def _terminal(title: str | None, text: str) -> Iterator[_Terminal]:
-    """The real stdin and stdout, with pytest's capturing released meanwhile."""
-    capman = _capman
-    if capman is None:
-        yield _Terminal(sys.stdin, sys.stdout, title, text)
-        return
-    with capman.global_and_fixture_disabled():
-        capman.suspend_global_capture(in_=True)  # stdin too; resumed with out and err
-        term = _Terminal(sys.stdin, sys.stdout, title, text)
-        try:
-            yield term
-        finally:
-            term.flush()
-
-
-class _Terminal:
-    """Draws with rich, reads answers line by line, bounded re-asks."""
-
-    def __init__(self, stdin: TextIO, stdout: TextIO, title: str | None, text: str):
-        from rich.console import Console
-
-        self.stdin = stdin
-        self.stdout = stdout
-        first_line = text.strip().splitlines()[0] if text.strip() else ""
-        if len(first_line) > 60:
-            first_line = first_line[:57] + "..."
-        self.dialog = f'"{title or DEFAULT_TITLE}"' + (f' ("{first_line}")' if first_line else "")
-        self.console = Console(file=stdout, highlight=False, emoji=False, markup=False)
-        self.echo = not _isatty(stdin)  # piped answers are not echoed by a terminal
-        self.console.print()  # off pytest's progress line
-
-    def panel(self, title: str, text: str,
-              *shown: ImageComponent | ImageWidget | HTMLComponent | None) -> None:
-        """The text in a box; images and HTML named (a terminal cannot show them)."""
-        from rich.console import Group
-        from rich.panel import Panel
-        from rich.text import Text
-
-        lines: list[Text] = [Text(text)] if text else []
-        for item in shown:
-            if isinstance(item, HTMLComponent):
-                what = (f"raw HTML, {len(item.code_or_url)} characters" if item.is_raw_html
-                        else item.code_or_url)
-                lines.append(Text(f"html: {what}", style="italic"))
-            elif item is not None:
-                lines.append(Text(f"image: {item.address}", style="italic"))
-        self.console.print(Panel(Group(*lines), title=Text(title, style="bold"),
-                                 title_align="left", expand=False))
-
-    def choices(self, fields: list[str]) -> None:
-        for number, name in enumerate(fields, 1):
-            self.console.print(f"  {number:>2}  {name}")
-
-    def note(self, text: str) -> None:
-        self.console.print(text, style="dim")
-
-    def ask(self, prompt: str, widget: str, parse: Callable[[str], T]) -> T:
-        answer = ""
-        for _ in range(MAX_INVALID_ANSWERS):
-            answer = self._line(prompt)
-            try:
-                return parse(answer)
-            except ValueError as exc:
-                self.console.print(f"{exc}; try again", style="yellow")
-        raise OperatorError(f"{widget}: no valid answer after {MAX_INVALID_ANSWERS} tries, "
-                            f"the last was {answer!r}", dialog=self.dialog, widget=widget,
-                            answer=answer)
-
-    def _line(self, prompt: str) -> str:
-        self.console.print(prompt, end="", style="bold")
-        self.flush()
-        try:
-            line = self.stdin.readline()
-        except OSError as exc:  # pytest's captured stdin: the plugin did not attach
-            raise OperatorError(
-                f"no operator answered: stdin cannot be read ({exc}); pytest releases it "
-                "to dialogs where the plugin is active (a hardpy.toml, or --bridge)",
-                dialog=self.dialog) from None
-        if not line:
-            self.console.print()
-            raise OperatorError(
-                "no operator answered: stdin is closed (end of input)" + _eof_hint(),
-                dialog=self.dialog)
-        line = line.rstrip("\r\n")
-        if self.echo:
-            self.console.print(line)
-        return line
-
-    def flush(self) -> None:
-        with contextlib.suppress(OSError, ValueError):
-            self.stdout.flush()
-
-
-def _isatty(stream: TextIO) -> bool:
-    try:
-        return stream.isatty()
-    except (OSError, ValueError):
-        return False
-
-
-def _eof_hint() -> str:
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        return ("; pytest-xdist workers have no stdin: run plans with operator dialogs "
-                "without -n")
-    return ("; run pytest in a terminal to answer, or pipe the answers into it, one line "
-            "per prompt: printf 'answer\\n' | pytest")
-

@@ -11,6 +11,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from bridge.cli import arguments
+
 
 def register(commands: Any) -> None:
     login = commands.add_parser("sc-login", help="log this stand in to StandCloud (device flow)")
@@ -24,7 +26,7 @@ def register(commands: Any) -> None:
     login.add_argument("--json", action="store_true", help="with --check: the answer as JSON")
     login.add_argument(
         "--timeout",
-        type=float,
+        type=arguments.seconds,
         default=300.0,
         metavar="SECONDS",
         help="give up waiting for approval after this long (default 300)",
@@ -71,12 +73,13 @@ def register(commands: Any) -> None:
     duts.set_defaults(func=run_cloud_duts)
 
     sim = commands.add_parser("cloud-sim", help="run a local StandCloud simulator")
-    sim.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (0: any free)")
+    sim.add_argument("--port", type=arguments.port, default=8765,
+                     help="port on 127.0.0.1 (0: any free)")
     sim.add_argument("--https", action="store_true", help="serve HTTPS with a generated CA")
     sim.add_argument("--data-dir", type=Path, help="keep its database (and CA) here")
     sim.add_argument(
         "--interval",
-        type=float,
+        type=arguments.seconds,
         default=5.0,
         help="device-flow polling interval it asks for (seconds)",
     )

@@ -1,4 +1,4 @@
-"""What the StandCloud commands share: the stand's cloud settings, a client, JSON, times.
+"""What the StandCloud commands share: the stand's cloud settings, a client, JSON.
 
 Imported by ``cloud_login``, ``cloud_reads`` and ``sync``; it imports none of them.
 """
@@ -36,13 +36,4 @@ def json_text(data: Any, indent: int | None = 2) -> str:
     import json
 
     return json.dumps(data, indent=indent)  # ASCII: \u escapes, no raw control characters
-
-
-def when(seconds: float | None) -> str:
-    import time
-
-    if seconds is None:
-        return "-"
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(seconds))
-
 

@@ -10,7 +10,8 @@ import argparse
 import sys
 from typing import Any
 
-from bridge.cli.cloud_common import json_text, settings_for, when
+from bridge.cli.cells import local_time
+from bridge.cli.cloud_common import json_text, settings_for
 
 
 def run_login(args: argparse.Namespace) -> int:
@@ -106,7 +107,7 @@ def _check(settings: Any, *, as_json: bool = False) -> int:
         answer.update(credentials="login", token_store=credentials.store.name,
                       access_token_expires_at=credentials.expires_at)
         line = (f"OK: logged in to {endpoints.base} (token store: {credentials.store.name});"
-                f" access token valid until {when(credentials.expires_at)} ({left} s),"
+                f" access token valid until {local_time(credentials.expires_at)} ({left} s),"
                 " refreshed automatically while the login lasts")
     else:
         from_env = settings.api_key == os.environ.get(API_KEY_ENV)

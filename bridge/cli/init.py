@@ -12,6 +12,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from bridge.cli import arguments
+
 # What belongs to this repository's runs of hil/, not to the plan a user starts from.
 NOT_COPIED = ("demo.py", ".bridge", "__pycache__", "*.pyc")
 
@@ -19,7 +21,7 @@ NOT_COPIED = ("demo.py", ".bridge", "__pycache__", "*.pyc")
 def register(commands: Any) -> None:
     init = commands.add_parser(
         "init", help="copy the reference test plan (hil/) into a folder, to start from")
-    init.add_argument("folder", nargs="?", default=".", type=Path,
+    init.add_argument("folder", nargs="?", default=".", type=arguments.path,
                       help="where to put it (default: here); existing files are never replaced")
     init.set_defaults(func=init_command)
 

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import io
 import sqlite3
 import sys
 from pathlib import Path
 
-COMMAND_MODULES = ["bridge.cli.runs", "bridge.cli.cloud", "bridge.cli.store",
+from bridge.cli import arguments
+
+COMMAND_MODULES = ["bridge.cli.runs", "bridge.cli.show", "bridge.cli.cloud", "bridge.cli.store",
                    "bridge.cli.report", "bridge.cli.init"]
 # HardPy's commands for its operator panel, which stand-bridge does not have.
 PANEL_COMMANDS = ("run", "start", "stop", "status")  # `init` is ours: bridge.cli.init
@@ -24,9 +27,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Test-stand runs: list, inspect, export, and bring them to StandCloud.",
     )
     parser.add_argument("--version", action="version", version=f"stand-bridge {_version()}")
-    parser.add_argument("--config", metavar="FILE", type=Path,
+    parser.add_argument("--config", metavar="FILE", type=arguments.path,
                         help="stand configuration (default: hardpy.toml here or above)")
-    parser.add_argument("--store", metavar="PATH", type=Path,
+    parser.add_argument("--store", metavar="PATH", type=arguments.path,
                         help="run store file (default: the one named by the configuration)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMAND_MODULES:
@@ -52,9 +55,11 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 2
     args = build_parser().parse_args(argv)
+    if isinstance(sys.stdout, io.TextIOWrapper):  # as Python's stderr always does:
+        sys.stdout.reconfigure(errors="backslashreplace")  # a non-UTF-8 path printed back
     try:
         return int(args.func(args) or 0)
-    except (BridgeError, OSError, ValueError) as exc:  # a server's text too: never raw
+    except (BridgeError, OSError) as exc:  # a server's text too: never raw
         print(f"{args.command}: error: {shown(exc, lines=True, limit=2000)}", file=sys.stderr)
         return 1
     except sqlite3.Error as exc:  # e.g. a damaged page met while reading

@@ -6,38 +6,45 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from bridge.cli.runs import since_time
+from bridge.cli import arguments
 
 
 def register(commands: Any) -> None:
     report = commands.add_parser(
         "report", help="HTML page of a run, or production analytics (--part-number)")
-    report.add_argument("run", nargs="?", help="run id, unique prefix of one, or 'last'")
-    report.add_argument("--part-number", help="production view of this DUT part number")
-    report.add_argument("--since", type=since_time,
+    report.add_argument("run", nargs="?", type=arguments.text, help=arguments.RUN_HELP)
+    report.add_argument("--part-number", type=arguments.text,
+                        help="production view of this DUT part number")
+    report.add_argument("--since", type=arguments.since_time,
                         help="production view: runs started since (7d, 2026-11-01)")
-    report.add_argument("--stand", help="production view: only this stand name")
-    report.add_argument("--test-plan", help="production view: only this test plan name")
-    report.add_argument("-o", "--output", type=Path,
+    report.add_argument("--stand", type=arguments.text,
+                        help="production view: only this stand name")
+    report.add_argument("--test-plan", type=arguments.text,
+                        help="production view: only this test plan name")
+    report.add_argument("-o", "--output", type=arguments.path,
                         help="write here (default: report-<run>.html or production-<P>.html)")
-    report.set_defaults(func=report_command)
+    # The two views' options exclude each other in ways argparse cannot declare (a
+    # positional and an option; three options with one): checked in the command, and
+    # a wrong mix is a usage error like any other.
+    report.set_defaults(func=report_command, usage_error=report.error)
 
 
 def report_command(args: argparse.Namespace) -> int:
     from bridge.cli.options import open_store
 
     if (args.run is None) == (args.part_number is None):
-        raise ValueError("give a RUN, or --part-number P for the production view (not both)")
+        args.usage_error("give a RUN, or --part-number P for the production view (not both)")
     if args.run is not None and (args.since is not None or args.stand or args.test_plan):
-        raise ValueError("--since, --stand and --test-plan belong to the production view "
+        args.usage_error("--since, --stand and --test-plan belong to the production view "
                          "(--part-number)")
     with open_store(args) as store:
         if args.run is not None:
+            from bridge.cli.show import from_stored_run
             from bridge.pages import run_page
             from bridge.store.queries import resolve_run
 
             run_id = resolve_run(store, args.run)
-            html = run_page(store.conn, run_id)
+            html = from_stored_run(store, run_id, run_page)
             default = f"report-{run_id[:8]}.html"
         else:
             from bridge.pages.production import production_page

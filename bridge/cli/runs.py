@@ -1,91 +1,40 @@
-"""``bridge runs``, ``bridge show RUN``, ``bridge export RUN``: the store from a terminal.
+"""``bridge runs``: the runs in the store, as a table or JSON lines.
 
-``show`` renders in :mod:`bridge.cli.show`; every stored string reaches the terminal
-through :mod:`bridge.cli.text`.
+One run (``show``, ``export``) is :mod:`bridge.cli.show`'s; every stored string reaches
+the terminal through :mod:`bridge.cli.text`.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
-from datetime import datetime
-from pathlib import Path
 from typing import Any
 
+from bridge.cli import arguments
+from bridge.cli.cells import duration, local_time, status_cell
 from bridge.cli.tables import Col
 from bridge.statuses import Status
 
 # A run's statuses, as `bridge runs --status` takes them (a run is never skipped).
 STATUSES = tuple(s.value for s in (Status.RUN, Status.PASSED, Status.FAILED, Status.ERROR,
                                    Status.STOPPED, Status.INTERRUPTED))
-STATUS_STYLE: dict[str, str] = {Status.PASSED: "green", Status.FAILED: "red", Status.ERROR: "red",
-                Status.SKIPPED: "yellow", Status.INTERRUPTED: "magenta",
-                Status.STOPPED: "magenta", Status.RUN: "cyan"}
 ID_SHOWN = 8  # characters of a run id in tables: a prefix `bridge show` accepts
 
 
 def register(commands: Any) -> None:
     runs = commands.add_parser("runs", help="table of recent runs")
-    runs.add_argument("--part-number", help="only this DUT part number")
-    runs.add_argument("--serial-number", dest="serial_number", metavar="SERIAL_NUMBER",
-                      help="only this DUT serial number")
-    runs.add_argument("--serial", dest="serial_number", help=argparse.SUPPRESS)  # older name
+    runs.add_argument("--part-number", type=arguments.text, help="only this DUT part number")
+    runs.add_argument("--serial-number", type=arguments.text, dest="serial_number",
+                      metavar="SERIAL_NUMBER", help="only this DUT serial number")
+    runs.add_argument("--serial", type=arguments.text, dest="serial_number",
+                      help=argparse.SUPPRESS)  # older name
     runs.add_argument("--status", choices=STATUSES, help="only runs with this status")
-    runs.add_argument("--since", type=since_time,
+    runs.add_argument("--since", type=arguments.since_time,
                       help="only runs started since: 2h, 3d, or 2026-11-01")
-    runs.add_argument("--limit", type=_count, default=20, help="at most this many (default 20)")
+    runs.add_argument("--limit", type=arguments.limit, default=20,
+                      help="at most this many (default 20)")
     runs.add_argument("--json", action="store_true", help="JSON lines for scripts")
     runs.set_defaults(func=list_command)
-
-    show = commands.add_parser("show", help="one run: cases, measurements, instruments")
-    show.add_argument("run", help="run id, unique prefix of one, or 'last'")
-    show.add_argument("--json", action="store_true", help="the same as one JSON object")
-    show.set_defaults(func=_show)
-
-    export = commands.add_parser("export", help="one run as StandCloud's JSON report")
-    export.add_argument("run", help="run id, unique prefix of one, or 'last'")
-    export.add_argument("-o", "--output", type=Path, help="write to this file, not stdout")
-    export.set_defaults(func=export_command)
-
-
-def since_time(text: str) -> float | None:
-    """A --since, parsed with the arguments: a bad one is a usage error naming the option
-    (an empty one filters nothing, as it always did)."""
-    from bridge.store.queries import parse_since
-
-    if not text:
-        return None
-    try:
-        return parse_since(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc).removeprefix("--since ")) from None
-
-
-def _count(text: str) -> int:
-    """A --limit: a whole number SQLite can hold (a 20-digit one overflowed it)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if not 1 <= value <= 1_000_000:
-        raise argparse.ArgumentTypeError(f"{text} is outside 1 to 1000000")
-    return value
-
-
-def when(timestamp: float | None) -> str:
-    return "" if timestamp is None else datetime.fromtimestamp(timestamp).strftime(
-        "%Y-%m-%d %H:%M:%S")
-
-
-def duration(start: float | None, stop: float | None) -> str:
-    return "" if start is None or stop is None else f"{stop - start:.1f} s"
-
-
-def status_cell(status: str | None) -> Any:
-    from bridge.cli.text import cell
-
-    return cell(status, STATUS_STYLE.get(status or "", ""))
 
 
 RUN_COLUMNS = [Col("run"), Col("started", keep=1), Col("status"), Col("serial"),
@@ -103,7 +52,7 @@ def runs_table(console: Any, rows: list[dict[str, Any]]) -> Any:
     def short(value: Any) -> Any:
         return cell(value, limit=MAX_IN_TABLE)
 
-    cells = [[cell(row["id"][:ID_SHOWN]), when(row["start_time"])[:-3],
+    cells = [[cell(row["id"][:ID_SHOWN]), local_time(row["start_time"])[:-3],
               status_cell(row["status"]), short(row["dut_serial_number"]),
               short(row["dut_part_number"]), str(row["cases"]),
               duration(row["start_time"], row["stop_time"]), short(row["stand_name"]),
@@ -127,27 +76,4 @@ def list_command(args: argparse.Namespace) -> int:
 
     console = Console()
     console.print(runs_table(console, rows))
-    return 0
-
-
-def _show(args: argparse.Namespace) -> int:
-    from bridge.cli.show import show_command
-
-    return show_command(args)
-
-
-def export_command(args: argparse.Namespace) -> int:
-    from bridge.cli.options import open_store
-    from bridge.report import build_report
-    from bridge.store.queries import resolve_run
-
-    with open_store(args, read_only=True) as store:
-        run_id = resolve_run(store, args.run)
-        report = build_report(store.conn, run_id)
-    if args.output is None:  # \u escapes: stdout is often a terminal, never steer it
-        sys.stdout.write(json.dumps(report, indent=2) + "\n")
-        return 0
-    args.output.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n",
-                           encoding="utf-8")
-    print(f"run {run_id} written to {args.output.resolve()}")
     return 0

@@ -1,4 +1,5 @@
-"""``bridge show RUN``: one run for a person (rich, 80 columns and up) or a script (JSON).
+"""``bridge show RUN`` and ``bridge export RUN``: one run, for a person (rich, 80 columns
+and up), a script (JSON) or StandCloud (its JSON report).
 
 Every stored string (names, serial numbers, units, messages: what a DUT or a plan
 wrote) is shown through :func:`bridge.cli.text.cell`, never as rich markup.
@@ -8,22 +9,66 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
+import sqlite3
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from bridge.cli.runs import duration, status_cell, when
+from bridge.cli import arguments
+from bridge.cli.cells import duration, local_time, status_cell
 from bridge.run_summary import limits_text
 from bridge.statuses import Status
 
+if TYPE_CHECKING:
+    from bridge.store import Store
 
-def show_command(args: argparse.Namespace) -> int:
+T = TypeVar("T")
+
+
+def register(commands: Any) -> None:
+    show = commands.add_parser("show", help="one run: cases, measurements, instruments")
+    show.add_argument("run", type=arguments.text, help=arguments.RUN_HELP)
+    show.add_argument("--json", action="store_true", help="the same as one JSON object")
+    show.set_defaults(func=show_command)
+
+    export = commands.add_parser("export", help="one run as StandCloud's JSON report")
+    export.add_argument("run", type=arguments.text, help=arguments.RUN_HELP)
+    export.add_argument("-o", "--output", type=arguments.path,
+                        help="write to this file, not stdout")
+    export.set_defaults(func=export_command)
+
+
+def from_stored_run(store: Store, run_id: str,
+                    build: Callable[[sqlite3.Connection, str], T]) -> T:
+    """``build(conn, run_id)``: the report, or a page, made from the stored run. A stored
+    value that does not parse (JSON text edited by hand) is a StoreError naming the
+    run, where main would otherwise print a traceback."""
+    from bridge.errors import StoreError
+
+    try:
+        return build(store.conn, run_id)
+    except ValueError as exc:
+        raise StoreError(f"run {run_id} holds a value that cannot be read ({exc}); was the "
+                         "store changed outside stand-bridge?", path=store.path) from exc
+
+
+def _one_run(args: argparse.Namespace, *, with_cases: bool = False
+             ) -> tuple[str, dict[str, Any], list[dict[str, Any]]]:
+    """The run ``args.run`` names: its id, its report and (``with_cases``) every case
+    attempt, read from the store in one go."""
     from bridge.cli.options import open_store
     from bridge.report import build_report
     from bridge.store.queries import case_rows, resolve_run
 
     with open_store(args, read_only=True) as store:
         run_id = resolve_run(store, args.run)
-        report = build_report(store.conn, run_id)
-        cases = list(case_rows(store, run_id))
+        report = from_stored_run(store, run_id, build_report)
+        cases = list(case_rows(store, run_id)) if with_cases else []
+    return run_id, report, cases
+
+
+def show_command(args: argparse.Namespace) -> int:
+    _, report, cases = _one_run(args, with_cases=True)
     if args.json:
         print(json.dumps(run_document(report, cases), indent=2))
         return 0
@@ -32,6 +77,17 @@ def show_command(args: argparse.Namespace) -> int:
     console = Console(highlight=False)
     for renderable in run_view(report, cases):
         console.print(renderable)
+    return 0
+
+
+def export_command(args: argparse.Namespace) -> int:
+    run_id, report, _ = _one_run(args)
+    if args.output is None:  # \u escapes: stdout is often a terminal, never steer it
+        sys.stdout.write(json.dumps(report, indent=2) + "\n")
+        return 0
+    args.output.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n",
+                           encoding="utf-8")
+    print(f"run {run_id} written to {args.output.resolve()}")
     return 0
 
 
@@ -74,7 +130,7 @@ def run_view(report: dict[str, Any], cases: list[dict[str, Any]]) -> list[Any]:
     view: list[Any] = [
         Text.assemble(status_cell(report["status"]), "  ", cell(report["name"], "bold")),
         Text.assemble("run ", cell(report["id"])),
-        Text(f"started {when(started)}  duration "
+        Text(f"started {local_time(started)}  duration "
              f"{duration(started, report['stop_time']) or '(running)'}"),
         Text.assemble("stand ", cell(stand["name"] or "-"), " (", cell(stand["hw_id"]), ")"),
         Text.assemble("DUT part ", cell(dut["part_number"] or "-"), "  serial ",

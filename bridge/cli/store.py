@@ -6,6 +6,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from bridge.cli import arguments
+
 
 def register(commands: Any) -> None:
     store = commands.add_parser("store", help="check a run store, or recover a damaged one")
@@ -14,7 +16,7 @@ def register(commands: Any) -> None:
     check.set_defaults(func=check_command)
     recover = actions.add_parser(
         "recover", help="copy every readable row into a new store file")
-    recover.add_argument("output", type=Path, help="the new store file (must not exist)")
+    recover.add_argument("output", type=arguments.path, help="the new store file (must not exist)")
     recover.set_defaults(func=recover_command)
 
 

@@ -10,7 +10,8 @@ import argparse
 import sys
 from typing import Any
 
-from bridge.cli.cloud_common import json_text, settings_for, when
+from bridge.cli.cells import local_time
+from bridge.cli.cloud_common import json_text, settings_for
 
 
 def run_sync(args: argparse.Namespace) -> int:
@@ -24,7 +25,7 @@ def run_sync(args: argparse.Namespace) -> int:
         args.config = args.tests_dir / "hardpy.toml"
     with open_store(args, read_only=args.status) as store:
         if args.status:
-            return _status(store, as_json=args.json)
+            return _outbox_status(store, as_json=args.json)
         from bridge.cloud.progress import result_line, sync_with_progress
         from bridge.cloud.sync import SyncResult, Uploader
 
@@ -63,7 +64,7 @@ def _client_for(settings: Any, parallel: int) -> Any:
     return open_client(settings, connections=max(1, parallel))
 
 
-def _status(store: Any, *, as_json: bool = False) -> int:
+def _outbox_status(store: Any, *, as_json: bool = False) -> int:
     from bridge.cli.text import cell, shown
     from bridge.store import outbox
 
@@ -84,9 +85,9 @@ def _status(store: Any, *, as_json: bool = False) -> int:
         table.add_row(state, str(count))
     console = Console(soft_wrap=True, highlight=False)
     console.print(table)
-    console.print(f"last upload: {when(status.last_upload_at)}")
+    console.print(f"last upload: {local_time(status.last_upload_at)}")
     if status.last_error:
         console.print(Text.assemble(
-            f"last error ({when(status.last_error_at)}, run ", cell(status.last_error_run),
+            f"last error ({local_time(status.last_error_at)}, run ", cell(status.last_error_run),
             "): ", shown(status.last_error, lines=True, limit=2000)))
     return 0

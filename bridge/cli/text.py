@@ -14,8 +14,10 @@ import re
 from typing import Any
 
 # C0 controls, DEL, C1 controls (U+009B is a one-character CSI), bidi overrides and
-# isolates, line/paragraph separators: none of them belongs in a one-line field.
-_OTHERS = r"\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+# isolates, line/paragraph separators: none of them belongs in a one-line field. Lone
+# surrogates (a JSON "\ud800" from a server, argv bytes that are not UTF-8) cannot be
+# written to a UTF-8 terminal at all.
+_OTHERS = r"\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff"
 _UNSAFE = re.compile(rf"[\x00-\x1f{_OTHERS}]")
 _UNSAFE_KEEP_LINES = re.compile(rf"[\x00-\x09\x0b-\x1f{_OTHERS}]")  # all but \n
 MAX_SHOWN = 500  # characters of one field: a 10 MB serial number must not stall a table

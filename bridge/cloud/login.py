@@ -8,6 +8,7 @@ five minutes pass.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from typing import Any
@@ -61,8 +62,8 @@ def poll_for_token(
     clock: Callable[[], float] = time.monotonic,
 ) -> dict[str, Any]:
     """Poll until a token is issued; AuthError on denial, expiry or the time limit."""
-    interval = float(device["interval"] if device.get("interval") is not None else 5)
-    deadline = clock() + min(limit, float(device.get("expires_in") or limit))
+    interval = _seconds(device, "interval", 5.0, endpoints)
+    deadline = clock() + min(limit, _seconds(device, "expires_in", limit, endpoints) or limit)
     again = f"run `bridge sc-login {endpoints.base}` again"
     failures = 0
     while True:
@@ -89,7 +90,11 @@ def poll_for_token(
         failures = 0
         data = _json(response, "token")
         if response.status_code == 200 and "access_token" in data:
-            return with_expiry(data)
+            try:
+                return with_expiry(data)
+            except (TypeError, ValueError):  # e.g. "expires_in": "soon"
+                raise StandCloudError("malformed token answer from StandCloud",
+                                      address=endpoints.base) from None
         error = data.get("error")
         if error == "authorization_pending":
             continue
@@ -106,6 +111,22 @@ def poll_for_token(
         raise AuthError(
             f"login failed: {reason}", address=endpoints.base, status=response.status_code
         )
+
+
+def _seconds(device: dict[str, Any], key: str, default: float, endpoints: Endpoints) -> float:
+    """A time span of the device answer; one that is not a finite number >= 0 would
+    make ``sleep`` or the deadline fail later with Python's words, not the server's."""
+    value = device.get(key)
+    if value is None:
+        return default
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds < 0:
+        raise StandCloudError(f"malformed device answer from StandCloud: {key} = {value!r}",
+                              address=endpoints.base)
+    return seconds
 
 
 def revoke(http: httpx.Client, endpoints: Endpoints, token: dict[str, Any]) -> None:

@@ -30,7 +30,11 @@ class Endpoints:
             raise StandCloudError("no StandCloud address: set [stand_cloud] address")
         if "://" not in text:
             text = f"https://{text}"
-        parts = urlsplit(text)
+        try:
+            parts = urlsplit(text)
+        except ValueError as exc:  # e.g. an unclosed "[" of an IPv6 address
+            raise StandCloudError(f"bad StandCloud address {address!r}: {exc}",
+                                  address=address) from None
         if parts.scheme not in ("https", "http"):
             raise StandCloudError(
                 f"unsupported scheme {parts.scheme!r} in StandCloud address {address!r}",

@@ -83,5 +83,5 @@ def test_unknown_run_and_conflicting_options_are_one_clear_error(rich_run):
     missing = rich_run.bridge("report", "no-such-run")
     assert missing.returncode == 1 and "no run 'no-such-run'" in missing.stderr
     both = rich_run.bridge("report", "last", "--part-number", "PB-7")
-    assert both.returncode == 1 and "not both" in both.stderr
+    assert both.returncode == 2 and "not both" in both.stderr
     assert "Traceback" not in missing.stderr + both.stderr
