@@ -3,7 +3,9 @@
 Every key of the format is written, ``null`` / ``{}`` / ``[]`` when unset; times are
 whole Unix seconds. Our own ``interrupted`` status has no twin in the format and is
 reported as ``stopped``. ``rev`` is derived from the content, so an unchanged run
-exports the same document twice.
+exports the same document twice: it is a digest of the report's one compact encoding
+(with ``rev`` empty), and the upload sends that same encoding with ``rev`` filled in,
+so a report is JSON-encoded once on its way to StandCloud.
 """
 
 from __future__ import annotations
@@ -28,6 +30,37 @@ def _json(text: str | None) -> Any:
 
 
 def build_report(conn: sqlite3.Connection, run_id: str) -> dict[str, Any]:
+    """The run's report, ``rev`` included."""
+    return report_and_body(conn, run_id)[0]
+
+
+def report_and_body(conn: sqlite3.Connection, run_id: str) -> tuple[dict[str, Any], bytes]:
+    """The run's report and its compact JSON (what an upload sends), encoded once."""
+    report = _assemble(conn, run_id)
+    return report, encode_report(report)
+
+
+def encode_report(report: dict[str, Any]) -> bytes:
+    """Compact JSON of ``report``, setting its ``rev`` from the same encoding.
+
+    The report is encoded with ``rev`` empty; the digest of those bytes is the rev,
+    spliced into them where the empty value stands. ``id`` and ``rev`` must be the
+    first two keys (they are, in every report built here).
+    """
+    if list(report)[:2] != ["id", "rev"]:
+        raise ValueError("a report starts with its id and rev")
+    report["rev"] = ""
+    draft = json.dumps(report, separators=(",", ":")).encode()  # ASCII: bytes = chars
+    at = len('{"id":') + len(json.dumps(report["id"])) + len(',"rev":"')
+    if draft[at - 7:at + 1] != b'"rev":""':
+        raise ValueError("the report's encoding does not start with its id and rev")
+    report["rev"] = f"1-{hashlib.sha256(draft).hexdigest()[:16]}"
+    return draft[:at] + report["rev"].encode() + draft[at:]
+
+
+def _assemble(conn: sqlite3.Connection, run_id: str) -> dict[str, Any]:
+    """The report with an empty ``rev``."""
+
     def rows(sql: str) -> list[sqlite3.Row]:
         cursor = conn.cursor()
         cursor.row_factory = sqlite3.Row
@@ -95,8 +128,6 @@ def build_report(conn: sqlite3.Connection, run_id: str) -> dict[str, Any]:
         "error_code": run["error_code"],
         "artifact": json.loads(run["artifact"]),
     }
-    digest = hashlib.sha256(json.dumps(report, sort_keys=True).encode()).hexdigest()
-    report["rev"] = f"1-{digest[:16]}"
     return report
 
 

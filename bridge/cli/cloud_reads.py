@@ -9,14 +9,14 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from bridge.cli.cloud import _client, json_text
+from bridge.cli.cloud_common import client_for, json_text
 from bridge.cli.tables import Col
 
 
 def _reader(args: argparse.Namespace) -> Any:
     from bridge.cloud.reader import CloudReader
 
-    return CloudReader(_client(args))
+    return CloudReader(client_for(args))
 
 
 def _table(title: str, rows: list[dict[str, Any]], columns: list[tuple[str, Any]]) -> None:

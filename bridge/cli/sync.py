@@ -11,7 +11,7 @@ import sys
 from typing import Any
 
 from bridge.cli.cells import local_time
-from bridge.cli.cloud import _settings, json_text
+from bridge.cli.cloud_common import json_text, settings_for
 
 
 def run_sync(args: argparse.Namespace) -> int:
@@ -34,7 +34,7 @@ def run_sync(args: argparse.Namespace) -> int:
         result = SyncResult()
         status = outbox.status(store.conn)
         if status.pending or status.counts["held"]:
-            settings = _settings(args)
+            settings = settings_for(args)
             if outbox.waiting(store.conn, include_held=settings.fill_unknown):
                 with _client_for(settings, args.parallel) as client:
                     uploader = Uploader(store, client, fill_unknown=settings.fill_unknown,

@@ -74,10 +74,31 @@ def explain_transport_error(base: str, exc: httpx.TransportError) -> StandCloudE
     return Unavailable(f"cannot reach StandCloud at {base}: {exc}", address=base)
 
 
+def _proxied() -> bool:
+    """Whether a proxy is configured (httpx honours it only with its own transport)."""
+    import urllib.request
+
+    return any(scheme in urllib.request.getproxies() for scheme in ("https", "http", "all"))
+
+
+def default_transport(
+    verify: ssl.SSLContext | bool, connections: int
+) -> httpx.BaseTransport | None:
+    """The lean ``http.client`` transport (``bridge.cloud.transport``), or None (httpx's
+    own) when a proxy is configured: that one knows proxies, ours does not."""
+    if _proxied():
+        return None
+    from bridge.cloud.transport import DirectTransport
+
+    context = httpx.create_ssl_context(verify=verify)  # as httpx would make it
+    return DirectTransport(ssl_context=context, connections=connections)
+
+
 class StandCloudClient:
     """The stand API over one keep-alive ``httpx.Client``; the credentials are its
     ``auth`` (bearer, refresh, one retry after a 401). ``transport``: another httpx
-    transport, e.g. ``httpx.MockTransport`` in tests."""
+    transport, e.g. ``httpx.MockTransport`` in tests; by default
+    :func:`default_transport`."""
 
     def __init__(
         self,
@@ -91,13 +112,14 @@ class StandCloudClient:
         self.settings = settings
         self.endpoints = settings.endpoints
         self.credentials = credentials
+        verify = settings.ssl_verify()  # once: a CA bundle takes tens of ms to load
         self.http = httpx.Client(
             auth=credentials,
-            verify=settings.ssl_verify(),
+            verify=verify,
             timeout=timeout or settings.timeout,
             limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
             headers={"User-Agent": USER_AGENT},
-            transport=transport,
+            transport=transport or default_transport(verify, connections),
         )
 
     def close(self) -> None:

@@ -1,32 +1,39 @@
 """Upload the outbox: a few reports in parallel over one keep-alive client.
 
 Worker threads build their runs' reports through their own read-only connections
-(SQLite reads run in parallel, off the caller's critical path) and talk HTTP; the
-calling thread does every write, recording each attempt as it is reported, so a
-killed sync leaves a consistent outbox. A run is marked uploaded only after a 201; a report sent
-again after a lost answer is harmless because StandCloud keys reports by run id.
-Each run is claimed before it is sent (``bridge.store.claims``), so that two syncs at
-once (two terminals, autosync beside ``bridge sync``) never send the same run twice.
+(SQLite reads run in parallel, off the caller's critical path), encode each once
+(``bridge.report.report_and_body``) and talk HTTP; the calling thread does every
+write. It records the attempts as they are reported: all that arrived since it last
+looked, in one transaction, so a killed sync leaves a consistent outbox at the cost
+of one commit per batch rather than per run. A run is marked uploaded only after a
+201; a report sent again after a lost answer is harmless because StandCloud keys
+reports by run id. Each run is claimed before it is sent (``bridge.store.claims``), a
+batch of runs per transaction, so that two syncs at once (two terminals, autosync
+beside ``bridge sync``) never send the same run twice.
 """
 
 from __future__ import annotations
 
 import contextlib
-import copy
 import json
 import queue
 import random
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from bridge.cloud import required
 from bridge.cloud.client import StandCloudClient, Unavailable
-from bridge.cloud.required import MISSING_HINTS
 from bridge.errors import AuthError, StandCloudError, TLSError, UploadRejected
+from bridge.report import report_and_body
 from bridge.store import claims, outbox
+
+CLAIM_BATCH = 32  # runs claimed per transaction: few commits, and a second sync still
+# finds work to share when it starts while this one is busy
 
 
 @dataclass(frozen=True)
@@ -69,35 +76,6 @@ class _Event:
     recorded: bool = False  # its attempt row is already written
 
 
-def missing_fields(report: dict[str, Any]) -> list[str]:
-    missing = []
-    if not (report.get("dut") or {}).get("part_number"):
-        missing.append("DUT part number")
-    if not (report.get("test_stand") or {}).get("name"):
-        missing.append("stand name")
-    return missing
-
-
-def held_message(missing: list[str]) -> str:
-    calls = " and ".join(f"{MISSING_HINTS[name]}" for name in missing)
-    return (
-        f"not uploaded: {' and '.join(missing)} missing; call {calls} in the test plan"
-        ' (or set [bridge.stand_cloud] fill_unknown = true to send "unknown")'
-    )
-
-
-def fill_unknown(report: dict[str, Any]) -> dict[str, Any]:
-    """HardPy's fill-in: "unknown" for missing mandatory fields, names from part numbers."""
-    report = copy.deepcopy(report)
-    dut, stand = report["dut"], report["test_stand"]
-    dut["part_number"] = dut.get("part_number") or "unknown"
-    stand["name"] = stand.get("name") or "unknown"
-    dut["name"] = dut.get("name") or dut["part_number"]
-    for unit in [*dut.get("sub_units", []), *stand.get("instruments", [])]:
-        unit["name"] = unit.get("name") or unit.get("part_number")
-    return report
-
-
 class Uploader:
     def __init__(
         self,
@@ -134,17 +112,17 @@ class Uploader:
         return reader
 
     def _body(self, run_id: str) -> tuple[bytes | None, str | None]:
-        """The report to send, or why the run is held."""
+        """The report to send (its one compact encoding), or why the run is held."""
         try:
-            report = self._reader().report(run_id)
+            report, body = report_and_body(self._reader().conn, run_id)
         except Exception as exc:  # noqa: BLE001 (one unbuildable run is held, the sync goes on)
             return None, f"cannot build the report: {exc}"
-        missing = missing_fields(report)
+        missing = required.missing_fields(report)
         if missing:
             if not self.fill_unknown:
-                return None, held_message(missing)
-            report = fill_unknown(report)
-        return json.dumps(report, separators=(",", ":")).encode(), None  # compact: ~15% less
+                return None, required.held_message(missing)
+            body = json.dumps(required.fill_unknown(report), separators=(",", ":")).encode()
+        return body, None
 
     def _upload(self, run_id: str) -> None:
         attempt = 0
@@ -186,30 +164,38 @@ class Uploader:
             raise
 
     # -- caller side (owns the store) -----------------------------------------------
-    def _record(self, event: _Event, result: SyncResult) -> None:
-        if not event.recorded:
-            outbox.record_attempt(
-                self.store,
-                event.run_id,
-                event.outcome,
-                at=event.at,
-                error=event.error,
-                remote_id=event.remote_id,
-            )
-        if not event.final:
-            return
-        if event.outcome not in ("uploaded", "rejected"):
-            # a run that left the queue needs no release: claim() refuses it anyway,
-            # and the sync's end releases every claim; one commit less per run
-            claims.release(self.store, self.claimer, event.run_id)
-        if event.outcome == "uploaded":
-            result.uploaded.append(event.run_id)
-        elif event.outcome == "rejected":
-            result.rejected[event.run_id] = event.error or ""
-        elif event.outcome == "held":
-            result.held[event.run_id] = event.error or ""
-        else:
-            result.pending[event.run_id] = event.error or ""
+    def _next_events(self, timeout: float) -> list[_Event]:
+        """What the workers reported: wait for one, take all that are already there."""
+        try:
+            events = [self._events.get(timeout=timeout)]
+        except queue.Empty:
+            return []
+        with contextlib.suppress(queue.Empty):
+            while True:
+                events.append(self._events.get_nowait())
+        return events
+
+    def _record(self, events: list[_Event], result: SyncResult) -> None:
+        """The events' attempts in one transaction, then what they mean for the result."""
+        outbox.record_attempts(self.store, [
+            outbox.Attempt(e.run_id, e.outcome, e.at, e.error, e.remote_id)
+            for e in events if not e.recorded
+        ])
+        final = [e for e in events if e.final]
+        # a run that left the queue needs no release: claim() refuses it anyway, and the
+        # sync's end releases every claim; one statement less per run
+        claims.release_many(self.store, self.claimer, [
+            e.run_id for e in final if e.outcome not in ("uploaded", "rejected")
+        ])
+        for event in final:
+            if event.outcome == "uploaded":
+                result.uploaded.append(event.run_id)
+            elif event.outcome == "rejected":
+                result.rejected[event.run_id] = event.error or ""
+            elif event.outcome == "held":
+                result.held[event.run_id] = event.error or ""
+            else:
+                result.pending[event.run_id] = event.error or ""
 
     def sync(
         self,
@@ -220,13 +206,13 @@ class Uploader:
     ) -> SyncResult:
         """Upload the waiting runs (all, or those of ``run_ids``)."""
         result = SyncResult()
-        todo = outbox.waiting(
+        pending = deque(outbox.waiting(
             self.store.conn,
             include_held=self.fill_unknown,
             run_ids=run_ids,
             tried_before=tried_before,
-        )
-        pending = iter(todo)
+        ))
+        ready: deque[str] = deque()  # claimed by this sync, not yet handed to a worker
         in_flight = 0
         fatal: str | None = None
         states = ("pending", "held") if self.fill_unknown else ("pending",)
@@ -237,18 +223,25 @@ class Uploader:
             ThreadPoolExecutor(self.parallel, thread_name_prefix="standcloud-upload") as pool,
         ):
 
-            def submit_next() -> bool:
-                for run_id in pending:
-                    if not claims.claim(
-                        self.store, run_id, self.claimer, states=states, lease=self.lease
-                    ):
-                        result.busy.append(run_id)
-                        if progress:
-                            progress(run_id, "busy")
+            def claim_batch() -> None:
+                batch = [pending.popleft() for _ in range(min(CLAIM_BATCH, len(pending)))]
+                taken = set(claims.claim_many(
+                    self.store, batch, self.claimer, states=states, lease=self.lease))
+                for run_id in batch:
+                    if run_id in taken:
+                        ready.append(run_id)
                         continue
-                    pool.submit(self._upload, run_id)
-                    return True
-                return False
+                    result.busy.append(run_id)
+                    if progress:
+                        progress(run_id, "busy")
+
+            def submit_next() -> bool:
+                while not ready and pending:
+                    claim_batch()
+                if not ready:
+                    return False
+                pool.submit(self._upload, ready.popleft())
+                return True
 
             with _interruptible(self._stop):
                 for _ in range(self.parallel * 2):
@@ -257,29 +250,27 @@ class Uploader:
                     in_flight += 1
                 renewed = time.monotonic()
                 while in_flight:
-                    try:
-                        event = self._events.get(timeout=self.lease / 8)
-                    except queue.Empty:
-                        event = None
+                    events = self._next_events(self.lease / 8)
                     if time.monotonic() - renewed > self.lease / 4:
                         claims.renew(self.store, self.claimer, lease=self.lease)
                         renewed = time.monotonic()
-                    if event is None:
+                    if not events:
                         continue
-                    self._record(event, result)
-                    if not event.final:
-                        continue
-                    in_flight -= 1
-                    if progress:
-                        progress(event.run_id, event.outcome)
-                    if self._stop.is_set():
-                        fatal = fatal or event.error
-                        continue
-                    if submit_next():
-                        in_flight += 1
+                    self._record(events, result)
+                    for event in events:
+                        if not event.final:
+                            continue
+                        in_flight -= 1
+                        if progress:
+                            progress(event.run_id, event.outcome)
+                        if self._stop.is_set():
+                            fatal = fatal or event.error
+                            continue
+                        if submit_next():
+                            in_flight += 1
         if self._stop.is_set():
             result.error = fatal
-            for run_id in pending:  # never tried in this sync: still queued
+            for run_id in [*ready, *pending]:  # never tried in this sync: still queued
                 result.pending.setdefault(run_id, "not tried: the sync stopped early")
         return result
 

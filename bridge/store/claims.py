@@ -16,7 +16,7 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,27 +57,58 @@ def claim(
 ) -> bool:
     """Take ``run_id`` for ``claimer``; False when another live claimer holds it or
     the run no longer waits in one of ``states`` (another sync uploaded it)."""
+    return bool(claim_many(store, [run_id], claimer, states=states, lease=lease, now=now))
+
+
+def claim_many(
+    store: Any,
+    run_ids: Sequence[str],
+    claimer: Claimer,
+    *,
+    states: Iterable[str] = ("pending",),
+    lease: float = LEASE_S,
+    now: float | None = None,
+) -> list[str]:
+    """Take what can be taken of ``run_ids`` for ``claimer``, in one transaction (a
+    sync claims its queue a batch at a time: one commit, not one per run); the runs
+    taken, in their order. Each is refused as :func:`claim` refuses it."""
+    if not run_ids:
+        return []
     now = time.time() if now is None else now
     states = tuple(states)
+    wanted = ", ".join("?" * len(run_ids))
     with store.write() as conn:
         conn.execute(_TABLE)
-        row = conn.execute(
-            "SELECT nonce, host, pid, claimed_at, until FROM outbox_claims WHERE run_id = ?",
-            (run_id,),
-        ).fetchone()
-        if row is not None and row[0] != claimer.nonce and _live(row, now):
-            return False
-        waiting = conn.execute(
-            f"SELECT 1 FROM outbox WHERE run_id = ? AND state IN ({', '.join('?' * len(states))})",
-            (run_id, *states),
-        ).fetchone()
-        if waiting is None:
-            return False
-        conn.execute(
+        held = {
+            row[0]: row[1:]
+            for row in conn.execute(
+                "SELECT run_id, nonce, host, pid, claimed_at, until FROM outbox_claims"
+                f" WHERE run_id IN ({wanted})",
+                tuple(run_ids),
+            )
+        }
+        waiting = {
+            row[0]
+            for row in conn.execute(
+                f"SELECT run_id FROM outbox WHERE run_id IN ({wanted})"
+                f" AND state IN ({', '.join('?' * len(states))})",
+                (*run_ids, *states),
+            )
+        }
+        taken = [
+            run_id
+            for run_id in dict.fromkeys(run_ids)
+            if run_id in waiting
+            and not (
+                run_id in held and held[run_id][0] != claimer.nonce and _live(held[run_id], now)
+            )
+        ]
+        conn.executemany(
             "INSERT OR REPLACE INTO outbox_claims VALUES (?, ?, ?, ?, ?, ?)",
-            (run_id, claimer.nonce, claimer.host, claimer.pid, now, now + lease),
+            [(run_id, claimer.nonce, claimer.host, claimer.pid, now, now + lease)
+             for run_id in taken],
         )
-        return True
+        return taken
 
 
 def renew(store: Any, claimer: Claimer, *, lease: float = LEASE_S) -> None:
@@ -92,14 +123,22 @@ def renew(store: Any, claimer: Claimer, *, lease: float = LEASE_S) -> None:
 
 def release(store: Any, claimer: Claimer, run_id: str | None = None) -> None:
     """Drop ``claimer``'s claim of ``run_id`` (all of its claims when None)."""
+    if run_id is None:
+        with store.write() as conn:
+            conn.execute(_TABLE)
+            conn.execute("DELETE FROM outbox_claims WHERE nonce = ?", (claimer.nonce,))
+    else:
+        release_many(store, claimer, [run_id])
+
+
+def release_many(store: Any, claimer: Claimer, run_ids: Iterable[str]) -> None:
+    """Drop ``claimer``'s claims of ``run_ids``, in one transaction."""
+    rows = [(run_id, claimer.nonce) for run_id in run_ids]
+    if not rows:
+        return
     with store.write() as conn:
         conn.execute(_TABLE)
-        if run_id is None:
-            conn.execute("DELETE FROM outbox_claims WHERE nonce = ?", (claimer.nonce,))
-        else:
-            conn.execute(
-                "DELETE FROM outbox_claims WHERE run_id = ? AND nonce = ?", (run_id, claimer.nonce)
-            )
+        conn.executemany("DELETE FROM outbox_claims WHERE run_id = ? AND nonce = ?", rows)
 
 
 def held(conn: Any, *, now: float | None = None) -> dict[str, str]:

@@ -10,10 +10,12 @@ loses nothing and the next one starts from what is recorded.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 STATES = ("pending", "held", "rejected", "uploaded")
+_STATE_AFTER = {"rejected": "rejected", "held": "held"}  # any other failed outcome: pending
 
 
 def enqueue(store: Any, run_id: str, *, at: float | None = None) -> None:
@@ -51,6 +53,17 @@ def waiting(
     return rows
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """One upload attempt: its outcome (``uploaded rejected held retry``) and when."""
+
+    run_id: str
+    outcome: str
+    at: float
+    error: str | None = None
+    remote_id: str | None = None
+
+
 def record_attempt(
     store: Any,
     run_id: str,
@@ -61,25 +74,34 @@ def record_attempt(
     remote_id: str | None = None,
 ) -> None:
     """One attempt, and the run's new state (outcome ``retry`` keeps it pending)."""
-    state = {"uploaded": "uploaded", "rejected": "rejected", "held": "held"}.get(outcome, "pending")
+    record_attempts(store, [Attempt(run_id, outcome, at, error, remote_id)])
+
+
+def record_attempts(store: Any, attempts: Sequence[Attempt]) -> None:
+    """Attempts as :func:`record_attempt` records each, all in one transaction (a sync
+    records what its uploads reported since it last looked: one commit, not one per run)."""
+    if not attempts:
+        return
+    uploaded_at = time.time()
     with store.write() as conn:
-        conn.execute(
+        conn.executemany(
             "INSERT INTO upload_attempts (run_id, at, outcome, error) VALUES (?, ?, ?, ?)",
-            (run_id, at, outcome, error),
+            [(a.run_id, a.at, a.outcome, a.error) for a in attempts],
         )
-        if state == "uploaded":
-            conn.execute(
-                "UPDATE outbox SET state = 'uploaded', attempts = attempts + 1,"
-                " last_attempt_at = ?, last_error = NULL, uploaded_at = ?, remote_id = ?"
-                " WHERE run_id = ?",
-                (at, time.time(), remote_id, run_id),
-            )
-        else:
-            conn.execute(
-                "UPDATE outbox SET state = ?, attempts = attempts + 1, last_attempt_at = ?,"
-                " last_error = ? WHERE run_id = ? AND state != 'uploaded'",
-                (state, at, error, run_id),
-            )
+        for a in attempts:  # in order: a run may have a retry and then its upload here
+            if a.outcome == "uploaded":
+                conn.execute(
+                    "UPDATE outbox SET state = 'uploaded', attempts = attempts + 1,"
+                    " last_attempt_at = ?, last_error = NULL, uploaded_at = ?, remote_id = ?"
+                    " WHERE run_id = ?",
+                    (a.at, uploaded_at, a.remote_id, a.run_id),
+                )
+            else:
+                conn.execute(
+                    "UPDATE outbox SET state = ?, attempts = attempts + 1, last_attempt_at = ?,"
+                    " last_error = ? WHERE run_id = ? AND state != 'uploaded'",
+                    (_STATE_AFTER.get(a.outcome, "pending"), a.at, a.error, a.run_id),
+                )
 
 
 def requeue(store: Any, states: tuple[str, ...] = ("rejected", "held")) -> int:

@@ -445,7 +445,7 @@ def test_autosync_shows_a_rejection_body_escaped(tmp_path, sim, monkeypatch):
 
 
 def test_the_login_link_and_code_from_the_server_are_escaped(capsys):
-    from bridge.cli.cloud import _show_link
+    from bridge.cli.cloud_login import _show_link
 
     _show_link({"verification_uri": "https://sc.example/device\x1b[2J",
                 "user_code": "AB\x9bCD-EFGH"})

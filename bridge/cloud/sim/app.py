@@ -22,20 +22,7 @@ from bridge.cloud.sim.browser import SignInPages
 from bridge.cloud.sim.db import SimDB
 from bridge.cloud.sim.oauth import FormSnapshot, SimAuthServer
 from bridge.cloud.sim.pages import report_routes
-from bridge.report_schema import OptInt, OptStr, RunReport
-
-
-class ReceivedReport(RunReport):
-    """A report as real clients send it: HardPy's HTTP client drops every top-level key
-    whose value is None, so those keys may be absent (and then are None)."""
-
-    # wider than what we send (RunReport): a received report may omit it
-    start_time: OptInt = None  # type: ignore[assignment]
-    stop_time: OptInt = None
-    user: OptStr = None
-    batch_serial_number: OptStr = None
-    caused_dut_failure_id: OptStr = None
-    error_code: OptInt = None
+from bridge.cloud.sim.received import ReceivedReport, canonical
 
 
 @dataclass
@@ -210,8 +197,7 @@ class SimApp:
         except ValidationError as exc:
             self.db.log_post(_id_of(raw), "422")
             return JSONResponse({"detail": _reason(exc)}, status_code=422)
-        test_run_id, new = self.db.store_report(report, report.model_dump(mode="json"), login)
-        self.db.log_post(report.id, "201" if new else "201-duplicate")
+        test_run_id, new = self.db.store_report(report, canonical(report), login)
         if new:
             self.stored += 1
             if faults.shutdown_after is not None and self.stored >= faults.shutdown_after:

@@ -10,6 +10,7 @@ cannot be guessed back), in a file only its owner can read.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -18,8 +19,11 @@ import sqlite3
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from bridge.cloud.sim import received
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (login TEXT PRIMARY KEY, password TEXT NOT NULL);
@@ -141,21 +145,23 @@ class SimDB:
         return row["login"] if row else None
 
     # -- runs ---------------------------------------------------------------------
-    def store_report(self, report: Any, body: dict[str, Any], login: str) -> tuple[str, bool]:
-        """Store a run once per content: ``(test_run_id, stored_now)``.
+    def store_report(self, report: Any, body: str, login: str) -> tuple[str, bool]:
+        """Store a run once per content, and log the post: ``(test_run_id, stored_now)``.
 
         A report id already held with other content is a new run (HardPy sends one id
         for every run of a stand); the same id with the same content is a replay of
         an upload whose answer was lost, answered with the run it already made.
-        ``report`` is the validated RunReport, ``body`` the report as a dict.
+        ``report`` is the validated report, ``body`` its canonical JSON
+        (``received.canonical``). One transaction: the run and its post, or neither.
         """
-        digest = content_hash(body)
-        with self._lock:
+        content = received.digest(body)
+        with self._lock, self._transaction():
             held = self._conn.execute(
                 "SELECT test_run_id FROM runs WHERE report_id = ? AND body_hash = ?",
-                (report.id, digest),
+                (report.id, content),
             ).fetchone()
             if held is not None:
+                self._log_post(report.id, "201-duplicate")
                 return held["test_run_id"], False
             taken = self._conn.execute(
                 "SELECT 1 FROM runs WHERE test_run_id = ?", (report.id,)
@@ -167,10 +173,10 @@ class SimDB:
                 (
                     test_run_id,
                     report.id,
-                    digest,
+                    content,
                     time.time(),
                     login,
-                    json.dumps(body),
+                    body,
                     report.dut.part_number,
                     report.dut.serial_number,
                     report.test_stand.name,
@@ -179,13 +185,31 @@ class SimDB:
                     report.stop_time,
                 ),
             )
+            self._log_post(report.id, "201")
             return test_run_id, True
 
-    def log_post(self, report_id: str | None, outcome: str) -> None:
-        self.execute(
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """BEGIN … COMMIT on the connection (the caller holds the lock)."""
+        self._conn.execute("BEGIN")
+        try:
+            yield
+        except BaseException:
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+
+    def _log_post(self, report_id: str | None, outcome: str) -> None:
+        self._conn.execute(
             "INSERT INTO report_posts (report_id, at, outcome) VALUES (?, ?, ?)",
             (report_id, time.time(), outcome),
         )
+
+    def log_post(self, report_id: str | None, outcome: str) -> None:
+        """A post that stored nothing (refused, or a fault injected)."""
+        with self._lock:
+            self._log_post(report_id, outcome)
 
     def report_count(self, report_id: str | None = None) -> int:
         """Stored runs (all, or those sent under ``report_id``)."""
@@ -211,20 +235,15 @@ class SimDB:
             ).fetchone()
             if old is None:
                 return
-            self._conn.execute("BEGIN")
-            for row in self._conn.execute("SELECT * FROM reports").fetchall():
-                body = json.loads(row["body"])
-                self._conn.execute(
-                    "INSERT OR IGNORE INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (row["id"], row["id"], content_hash(body), row["received_at"],
-                     row["login"], row["body"], row["part_number"], row["serial_number"],
-                     row["stand_name"], row["status"], row["start_time"], row["stop_time"]),
-                )
-            self._conn.execute("DROP TABLE reports")
-            self._conn.execute("COMMIT")
-
-
-def content_hash(body: dict[str, Any]) -> str:
-    """The same for the same JSON content, whatever its key order or spacing."""
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+            with self._transaction():
+                for row in self._conn.execute("SELECT * FROM reports").fetchall():
+                    body = received.canonical(
+                        received.ReceivedReport.model_validate_json(row["body"]))
+                    self._conn.execute(
+                        "INSERT OR IGNORE INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                        (row["id"], row["id"], received.digest(body), row["received_at"],
+                         row["login"], body, row["part_number"], row["serial_number"],
+                         row["stand_name"], row["status"], row["start_time"],
+                         row["stop_time"]),
+                    )
+                self._conn.execute("DROP TABLE reports")
