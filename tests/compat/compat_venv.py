@@ -1,16 +1,22 @@
 """A venv holding real HardPy from PyPI beside stand-bridge, built once and cached.
 
 It lives outside the repository (``~/.cache/stand-bridge/``, or ``$XDG_CACHE_HOME``),
-one per checkout and per ``pyproject.toml`` (stand-bridge is installed editable, so
-code changes need no rebuild; new dependencies or entry points get a fresh venv). A
-file lock lets parallel test workers and checkouts share the build. Without PyPI the
-tests are skipped with the reason; on CI (``CI`` set) they fail instead.
+one per HardPy version, Python version and stand-bridge dependency set: what pip spends
+its ~40 s on. stand-bridge itself is installed editable and re-pointed at the checkout
+in use (``pip install --no-deps -e``, a few seconds) when a stamp names another checkout
+or another ``pyproject.toml`` (entry points), so a fresh clone (every CI run) reuses the
+venv. A file lock lets parallel workers and checkouts share it: building and
+re-pointing hold it exclusively, a test using the venv holds it shared, so no checkout
+is swapped under a running test. Without PyPI the tests are skipped with the reason; on
+CI (``CI`` set) they fail instead.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -21,6 +27,11 @@ from pathlib import Path
 
 import pytest
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - tomli is a dependency below 3.11
+    import tomli as tomllib
+
 HARDPY_VERSION = "0.25.2"
 REPO = Path(__file__).resolve().parents[2]
 # pip's ways of saying it could not reach the index
@@ -28,6 +39,10 @@ UNREACHABLE = re.compile(
     r"NewConnectionError|Network is unreachable|Temporary failure in name resolution"
     r"|Max retries exceeded|ConnectTimeout|No matching distribution found for hardpy"
 )
+PIP = ("-m", "pip", "install", "--quiet", "--disable-pip-version-check")
+# Our build backend, in the venv so that re-pointing needs no isolated build env
+# (5 s instead of 17 s on a busy machine).
+BACKEND = ("hatchling", "editables")
 
 
 def cache_root() -> Path:
@@ -35,19 +50,29 @@ def cache_root() -> Path:
     return Path(base) / "stand-bridge"
 
 
+def _pyproject() -> bytes:
+    return (REPO / "pyproject.toml").read_bytes()
+
+
 def venv_dir() -> Path:
-    key = hashlib.sha256(str(REPO).encode() + (REPO / "pyproject.toml").read_bytes())
+    """Keyed on what pip downloads and installs, not on where the checkout is."""
+    dependencies = sorted(tomllib.loads(_pyproject().decode())["project"]["dependencies"])
+    key = hashlib.sha256(json.dumps([HARDPY_VERSION, *BACKEND, *dependencies]).encode())
     py = f"py{sys.version_info.major}{sys.version_info.minor}"
     return cache_root() / f"compat-hardpy-{HARDPY_VERSION}-{py}-{key.hexdigest()[:12]}"
 
 
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    import fcntl
+def _checkout_stamp() -> str:
+    """Which checkout (and which entry points) the venv's editable stand-bridge is."""
+    return f"{REPO}\n{hashlib.sha256(_pyproject()).hexdigest()}\n"
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # another worker may be building: wait for it
+
+@contextlib.contextmanager
+def _locked(venv: Path, mode: int) -> Iterator[None]:
+    lock_path = venv.parent / f"{venv.name}.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("a") as lock:
+        fcntl.flock(lock, mode)  # another worker may be building or testing: wait for it
         try:
             yield
         finally:
@@ -61,27 +86,46 @@ def _give_up(what: str, output: str) -> None:
     pytest.fail(f"building the HardPy compat venv failed at {what}:\n{tail}", pytrace=False)
 
 
+def _steps(steps: list[tuple[str, list[str]]]) -> None:
+    for what, command in steps:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=1800)
+        if result.returncode != 0:
+            _give_up(what, result.stdout + result.stderr)
+
+
 def ensure_venv() -> Path:
-    """The venv's python, building the venv on first use."""
+    """The venv's python, building the venv on first use (once per machine and key)."""
     venv = venv_dir()
     python = venv / "bin" / "python"
-    stamp = venv / ".complete"
-    with _locked(venv.parent / f"{venv.name}.lock"):
-        if stamp.is_file():
-            return python
-        shutil.rmtree(venv, ignore_errors=True)  # half-built by an interrupted run
-        steps = [
-            ("venv", [sys.executable, "-m", "venv", str(venv)]),
-            ("pip install", [str(python), "-m", "pip", "install", "--quiet",
-                             "--disable-pip-version-check", f"hardpy=={HARDPY_VERSION}",
-                             "-e", str(REPO)]),
-        ]
-        for what, command in steps:
-            result = subprocess.run(command, capture_output=True, text=True, timeout=1800)
-            if result.returncode != 0:
-                _give_up(what, result.stdout + result.stderr)
-        stamp.write_text(f"hardpy=={HARDPY_VERSION} + stand-bridge -e {REPO}\n")
+    with _locked(venv, fcntl.LOCK_EX):
+        if not (venv / ".complete").is_file():
+            shutil.rmtree(venv, ignore_errors=True)  # half-built by an interrupted run
+            _steps([("venv", [sys.executable, "-m", "venv", str(venv)]),
+                    ("pip install", [str(python), *PIP, f"hardpy=={HARDPY_VERSION}",
+                                     *BACKEND, "-e", str(REPO)])])
+            (venv / ".checkout").write_text(_checkout_stamp())
+            (venv / ".complete").write_text(f"hardpy=={HARDPY_VERSION} + stand-bridge's "
+                                            "dependencies\n")
     return python
+
+
+@contextlib.contextmanager
+def this_checkout(python: Path) -> Iterator[Path]:
+    """Hold the venv (shared) with its editable stand-bridge pointing at this checkout."""
+    venv = python.parents[1]
+    stamp = venv / ".checkout"
+    for _ in range(20):  # each round waits for the other checkout's test to end
+        with _locked(venv, fcntl.LOCK_SH):
+            if stamp.is_file() and stamp.read_text() == _checkout_stamp():
+                yield python
+                return
+        with _locked(venv, fcntl.LOCK_EX):
+            if not stamp.is_file() or stamp.read_text() != _checkout_stamp():
+                stamp.unlink(missing_ok=True)
+                _steps([("pip install --no-deps -e", [
+                    str(python), *PIP, "--no-deps", "--no-build-isolation", "-e", str(REPO)])])
+                stamp.write_text(_checkout_stamp())
+    pytest.fail(f"other checkouts kept re-pointing the compat venv {venv}", pytrace=False)
 
 
 def clean_env(**extra: str) -> dict[str, str]:

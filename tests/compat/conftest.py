@@ -6,15 +6,22 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from compat_venv import ensure_venv
+from compat_venv import ensure_venv, this_checkout
 
 from bridge.cloud.sim import SimConfig, SimServer
 
 
 @pytest.fixture(scope="session")
-def hardpy_python() -> Path:
-    """python of a venv holding hardpy==0.25.2 from PyPI and stand-bridge."""
+def compat_venv_python() -> Path:
+    """python of a venv holding hardpy==0.25.2 from PyPI; built at most once per key."""
     return ensure_venv()
+
+
+@pytest.fixture
+def hardpy_python(compat_venv_python: Path) -> Iterator[Path]:
+    """That python with stand-bridge from this checkout, held for the test's length."""
+    with this_checkout(compat_venv_python) as python:
+        yield python
 
 
 @pytest.fixture

@@ -1,9 +1,11 @@
 """Bad input gets a clear error at the call, at collection, or before the first case."""
 
 import math
+import re
 import sqlite3
 
 import pytest
+from plan_support import Plan
 
 from bridge import api
 from bridge.errors import NotInRunError, StoreError
@@ -55,32 +57,47 @@ def test_fourteen_operations_judge_as_documented(op, value, expected):
     assert meas.result is expected
 
 
-def _run_failing_call(plan, body: str):
-    plan.write("test_bad.py", f"import bridge\n\ndef test_bad():\n    {body}\n")
+# Each bad call is one case of a single plan run once (a pytest process costs ~0.6 s);
+# each test below finds its case's own failure report in the output.
+BAD_CALLS = {
+    "artifact_json": "bridge.set_case_artifact({'handle': object()})",
+    "info_flat": "bridge.set_dut_info({'rails': [5, 12]})",
+    "nan_artifact": "bridge.set_run_artifact({'gain': float('nan')})",
+    "twice": "bridge.set_dut_serial_number('A'); bridge.set_dut_serial_number('B')",
+}
+
+
+@pytest.fixture(scope="module")
+def bad_call_failures(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Each case's failure report (pytest's ``___ test_NAME ___`` section), by name."""
+    plan = Plan(tmp_path_factory.mktemp("bad_calls"))
+    plan.write("hardpy.toml", 'title = "Test plan"\n')
+    plan.write("test_bad.py", "import bridge\n" + "".join(
+        f"\n\ndef test_{name}():\n    {body}\n" for name, body in BAD_CALLS.items()))
     result = plan.pytest()
-    assert result.returncode == 1
-    return result.stdout
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"{len(BAD_CALLS)} failed" in result.stdout, result.stdout
+    sections = re.split(r"^_{3,} (test_\w+) _{3,}$", result.stdout, flags=re.MULTILINE)
+    return dict(zip(sections[1::2], sections[2::2], strict=True))
 
 
-def test_artifact_that_json_cannot_hold_names_the_key(plan):
-    out = _run_failing_call(plan, "bridge.set_case_artifact({'handle': object()})")
+def test_artifact_that_json_cannot_hold_names_the_key(bad_call_failures):
+    out = bad_call_failures["test_artifact_json"]
     assert "TypeError: case artifact['handle'] cannot be stored as JSON" in out
 
 
-def test_info_value_must_be_flat(plan):
-    out = _run_failing_call(plan, "bridge.set_dut_info({'rails': [5, 12]})")
+def test_info_value_must_be_flat(bad_call_failures):
+    out = bad_call_failures["test_info_flat"]
     assert "dut info['rails'] must be str, int, float, datetime or None" in out
 
 
-def test_nan_in_artifact_is_refused(plan):
-    out = _run_failing_call(plan, "bridge.set_run_artifact({'gain': float('nan')})")
+def test_nan_in_artifact_is_refused(bad_call_failures):
+    out = bad_call_failures["test_nan_artifact"]
     assert "ValueError: run artifact['gain'] cannot be stored as JSON" in out
 
 
-def test_setting_a_once_only_field_twice_is_an_error(plan):
-    out = _run_failing_call(plan, "bridge.set_dut_serial_number('A'); "
-                                  "bridge.set_dut_serial_number('B')")
-    assert "dut_serial_number is already set" in out
+def test_setting_a_once_only_field_twice_is_an_error(bad_call_failures):
+    assert "dut_serial_number is already set" in bad_call_failures["test_twice"]
 
 
 def test_unknown_operation_fails_at_collection(plan):

@@ -1,4 +1,8 @@
-"""`make demo` ends with both pages of the demo run written, their paths printed."""
+"""`make demo` works: the simulated stand end to end, uploaded to the StandCloud simulator,
+and it ends with both pages of the demo run written, their paths printed.
+
+The demo runs once for the module (~10 s); each test looks at one part of what it did.
+"""
 
 from __future__ import annotations
 
@@ -7,20 +11,39 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from report_browser import assert_seen_cleanly, open_page
 
 DEMO = Path(__file__).resolve().parents[2] / "hil" / "demo.py"
 
 
-def test_demo_writes_the_run_page_and_the_production_page(tmp_path):
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """The demo's folder and what it printed."""
+    folder = tmp_path_factory.mktemp("demo")
     result = subprocess.run([sys.executable, str(DEMO)], capture_output=True, text=True,
-                            timeout=180, env={**os.environ, "BRIDGE_DEMO_DIR": str(tmp_path),
+                            timeout=180, env={**os.environ, "BRIDGE_DEMO_DIR": str(folder),
                                               "COLUMNS": "160"})
     assert result.returncode == 0, result.stdout + result.stderr
-    printed = result.stdout.split("== the pages")[1].split()
-    run_page = tmp_path / "run-report.html"
-    production_page = tmp_path / "production-SB-100.html"
-    assert str(run_page) in printed and str(production_page) in printed
+    return folder, result.stdout
+
+
+def test_demo_runs_hil_stores_the_run_and_uploads_it(demo):
+    folder, printed = demo
+    assert "7 passed" in printed
+    assert "StandCloud: 1 uploaded" in printed
+    shown, cloud = printed.split("== the stored run")[1].split("== what StandCloud holds")
+    assert "rail 3V3" in shown and "SB-100" in shown
+    assert "StandCloud runs (1)" in cloud and "PASS" in cloud
+    assert (folder / "runs.db").exists()
+
+
+def test_demo_writes_the_run_page_and_the_production_page(demo, tmp_path):
+    folder, printed = demo
+    paths = printed.split("== the pages")[1].split()
+    run_page = folder / "run-report.html"
+    production_page = folder / "production-SB-100.html"
+    assert str(run_page) in paths and str(production_page) in paths
     seen = open_page(run_page, tmp_path / "run")
     assert_seen_cleanly(seen, run_page)
     assert "PASS" in seen.dom and "rail 3V3" in seen.dom  # the hil plan draws no chart

@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
-from report_browser import assert_seen_cleanly, open_page
+import pytest
+from plan_support import Plan
+from report_browser import Seen, assert_seen_cleanly, open_page
 from report_support import write_page
 
 
-def test_run_page_shows_banner_people_instruments_and_every_case(rich_run, tmp_path):
+@pytest.fixture(scope="module")
+def run_page(rich_run: Plan, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Seen]:
+    """The rich run's page as Chromium shows it: one browser start for what it shows."""
     page = write_page(rich_run, "last")
-    seen = open_page(page, tmp_path / "browser")
+    return page, open_page(page, tmp_path_factory.mktemp("browser"))
+
+
+def test_run_page_shows_banner_people_instruments_and_every_case(run_page):
+    page, seen = run_page
     assert_seen_cleanly(seen, page)
     assert re.search(r"class=\"banner fail\"[^>]*>FAIL", seen.dom)
     for fact in ("SN-0042", "PB-7", "Stand A", "Ada Operator", "LOT-77", "PSU-3000", "P9",
@@ -22,18 +31,16 @@ def test_run_page_shows_banner_people_instruments_and_every_case(rich_run, tmp_p
     assert "rails within limits" in seen.dom
 
 
-def test_each_chart_is_drawn_with_its_axes_and_units(rich_run, tmp_path):
-    page = write_page(rich_run, "last")
-    seen = open_page(page, tmp_path / "browser")
+def test_each_chart_is_drawn_with_its_axes_and_units(run_page):
+    _, seen = run_page
     kinds = [kind for _, _, _, kind in seen.charts]
     assert kinds == ["line", "line"]
     for label in ("time, ms", "voltage, V", "frequency, Hz", "gain, dB", "5V", "3V3"):
         assert label in seen.dom, label
 
 
-def test_measurements_show_their_window_margin_and_verdict(rich_run, tmp_path):
-    page = write_page(rich_run, "last")
-    dom = open_page(page, tmp_path / "browser").dom
+def test_measurements_show_their_window_margin_and_verdict(run_page):
+    dom = run_page[1].dom
     # rail 5V: 5.03 in [4.9, 5.1] is 0.07 from the upper limit, 35 % of the 0.2 window
     assert re.search(r"rail 5V.*?\[4\.9, 5\.1\].*?class=\"g\".*?35\.0 %.*?passed", dom, re.S)
     # load current 131 mA above [20, 120]: outside by 11 of 100, margin -11 %
