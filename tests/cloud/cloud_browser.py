@@ -82,7 +82,7 @@ def login_in_process(monkeypatch: pytest.MonkeyPatch, argv: list[str],
                      action: str = "accept") -> int:
     """``bridge sc-login`` in this process: the test's browser answers the link as soon as
     the command has shown it (the process-level flow is tested with real processes)."""
-    from bridge.cli import cloud
+    from bridge.cli import cloud_login as cloud
     from bridge.cli.main import main
 
     shown = cloud._show_link
