@@ -26,6 +26,7 @@ from typing import Any
 from bridge.cloud.client import StandCloudClient, Unavailable
 from bridge.cloud.required import MISSING_HINTS
 from bridge.errors import AuthError, StandCloudError, TLSError, UploadRejected
+from bridge.report import build_report
 from bridge.store import claims, outbox
 
 
@@ -136,7 +137,7 @@ class Uploader:
     def _body(self, run_id: str) -> tuple[bytes | None, str | None]:
         """The report to send, or why the run is held."""
         try:
-            report = self._reader().report(run_id)
+            report = build_report(self._reader().conn, run_id)
         except Exception as exc:  # noqa: BLE001 (one unbuildable run is held, the sync goes on)
             return None, f"cannot build the report: {exc}"
         missing = missing_fields(report)
