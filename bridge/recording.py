@@ -194,11 +194,11 @@ class BridgePlugin:
             self.recorder.begin_case(info.module_id, info.module_name, info.case_id,
                                      info.case_name, group=info.group,
                                      module_group=info.module_group)
-            item.runtest = functools.partial(self._attempts, item, item.runtest)  # type: ignore[method-assign]
+            if info.attempts > 1:  # one attempt: pytest's runtest as it is
+                item.runtest = functools.partial(self._attempts, item, item.runtest)  # type: ignore[method-assign]
         try:
             return (yield)
-        except (KeyboardInterrupt, pytest.exit.Exception) as exc:
-            # Ctrl-C, SIGTERM or pytest.exit() inside the case: it did not pass.
+        except (KeyboardInterrupt, pytest.exit.Exception) as exc:  # Ctrl-C, SIGTERM, exit()
             self._outcome.update(status=Status.STOPPED, message=_message_of(exc))
             raise
         finally:
