@@ -8,6 +8,7 @@ is wrapped), each attempt stored; the store failing stops the run as an error.
 from __future__ import annotations
 
 import functools
+import sys
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -43,10 +44,13 @@ class BridgePlugin:
         self.session: pytest.Session | None = None
         self._restore_sigterm: Any = None
         self.start_args = start_args(config)
-        from bridge.dependencies import Dependencies
-        from bridge.hardpy_config import set_current_test_config
+        chosen = config.getoption("hardpy_current_test_config")
+        if chosen or "bridge.hardpy_config" in sys.modules:  # its default needs no import
+            from bridge.hardpy_config import set_current_test_config
 
-        set_current_test_config(config.getoption("hardpy_current_test_config"))
+            set_current_test_config(chosen)
+        from bridge.dependencies import Dependencies
+
         self.dependencies = Dependencies()
         config.pluginmanager.register(self.dependencies, "bridge-dependencies")
         self.post_run: list[Callable[[], object]] = []
@@ -110,12 +114,10 @@ class BridgePlugin:
 
         restore_sigterm(self._restore_sigterm)
         interrupted = exitstatus == pytest.ExitCode.INTERRUPTED and self.stop_reason is None
-        status: str
+        status = Status.ERROR if self.store_failure else Status.STOPPED if interrupted \
+            else self.recorder.status()
         if self.store_failure:
-            status = Status.ERROR
             session.exitstatus = pytest.ExitCode.INTERRUPTED
-        else:
-            status = Status.STOPPED if interrupted else self.recorder.status()
         try:
             self.recorder.finish(status)
         except Exception as exc:  # noqa: BLE001 (the store took the cases, not the run's end)
@@ -274,16 +276,13 @@ class BridgePlugin:
         if report.skipped and outcome["status"] == Status.PASSED:
             outcome["status"] = Status.SKIPPED
             outcome["message"] = _skip_reason(report)
-        elif report.failed:
-            status = Status.FAILED if call.when == "call" else Status.ERROR
-            if outcome["status"] in (Status.PASSED, Status.SKIPPED):
-                outcome["status"] = status
-                outcome["message"] = (_message_of(call.excinfo.value) if call.excinfo
-                                      else str(report.longrepr))
+        elif report.failed and outcome["status"] in (Status.PASSED, Status.SKIPPED):
+            outcome["status"] = Status.FAILED if call.when == "call" else Status.ERROR
+            outcome["message"] = (_message_of(call.excinfo.value) if call.excinfo
+                                  else str(report.longrepr))
         if call.when == "teardown" and self.recorder is not None and self.recorder.in_case \
                 and not self._save_case():
-            # pytest's count and exit code say so too, not "passed" (HardPy has no twin)
-            report.outcome = "failed"
+            report.outcome = "failed"  # pytest's count and exit code say so, not "passed"
             report.longrepr = f"stand-bridge: {self.store_failure}"
         return report
 
