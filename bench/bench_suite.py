@@ -2,10 +2,12 @@
 
 The same generated suite (every case builds one NumericMeasurement) runs twice per
 size in this script, alternating: with the plugin recording into a fresh store, and
-as plain pytest (plugin off, the measurement built but not recorded). Prints wall
-times and the ratio (goal <= 1.15x at 1000 cases); for (d), the pace of the 10,000-
-case run at its start and at its end, from the stop times in the store (goal: flat,
-i.e. a linear total).
+as plain pytest (plugin off, the measurement built but not recorded). Prints the best
+and the median wall times and the ratio of the bests (issue 10's measure: best of 7,
+goal <= 1.10x at 1000 cases; the best is the run the other load on the machine
+disturbed least); for (d), the pace of the 10,000-case run at its start and at its
+end, from the stop times in the store (goal: flat, i.e. a linear total).
+``python bench/bench_suite.py 1000`` runs the 1000-case part only.
 """
 
 from __future__ import annotations
@@ -39,8 +41,8 @@ def test_case(n):
 """
 
 
-def time_suite(folder: Path, cases: int, repeat: int) -> tuple[float, float]:
-    """Median wall times (plain, recorded), the two runs alternating so drift hits both."""
+def time_suite(folder: Path, cases: int, repeat: int) -> tuple[list[float], list[float]]:
+    """Wall times (plain, recorded), the two runs alternating so drift hits both."""
     (folder / "test_suite.py").write_text(SUITE.format(cases=cases))
     pytest = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-x"]
     plain, recorded = [], []
@@ -48,7 +50,7 @@ def time_suite(folder: Path, cases: int, repeat: int) -> tuple[float, float]:
         plain.append(seconds(lambda: run_quietly([*pytest, "-p", "no:bridge"], folder)))
         shutil.rmtree(folder / ".bridge", ignore_errors=True)
         recorded.append(seconds(lambda: run_quietly(pytest, folder)))
-    return statistics.median(plain), statistics.median(recorded)
+    return plain, recorded
 
 
 def case_pace(store: Path, first: int, last: int) -> tuple[float, float]:
@@ -65,14 +67,22 @@ def main() -> None:
         folder = Path(tmp)
         (folder / "hardpy.toml").write_text('title = "bench"\n')
         (folder / "conftest.py").write_text(CONFTEST)
-        for cases, repeat in ((1000, 7), (10_000, 3)):
-            plain, recorded = time_suite(folder, cases, repeat)
+        sizes = ((1000, 7), (10_000, 3))
+        if sys.argv[1:] == ["1000"]:
+            sizes = sizes[:1]
+        for cases, repeat in sizes:
+            plains, recordeds = time_suite(folder, cases, repeat)
+            plain, recorded = min(plains), min(recordeds)
             ratio = recorded / plain
             print(
-                f"{cases:>6} cases: plain pytest {plain:.2f} s, with plugin {recorded:.2f} s,"
-                f" ratio {ratio:.3f}x, plugin cost {(recorded - plain) / cases * 1e6:.0f} us/case"
-                + (f"  [(a) goal <= 1.15x: {verdict(ratio, 1.15)}]" if cases == 1000 else "")
+                f"{cases:>6} cases, best of {repeat}: plain pytest {plain:.2f} s, with plugin"
+                f" {recorded:.2f} s, ratio {ratio:.3f}x, plugin cost"
+                f" {(recorded - plain) / cases * 1e6:.0f} us/case (medians"
+                f" {statistics.median(plains):.2f} / {statistics.median(recordeds):.2f} s)"
+                + (f"  [(a) goal <= 1.10x: {verdict(ratio, 1.10)}]" if cases == 1000 else "")
             )
+        if len(sizes) == 1:
+            return
         early, late = case_pace(folder / ".bridge" / "runs.db", 1000, 1000)
         print(
             f"(d) in the 10,000-case run: {early * 1e6:.0f} us per case over the first 1000, "

@@ -42,6 +42,7 @@ from bridge.cloud.progress import sync_with_progress
 from bridge.cloud.settings import CloudSettings
 from bridge.cloud.sync import RetryPolicy, Uploader
 from bridge.cloud.urls import Endpoints
+from bridge.report import build_report
 from bridge.store import Store
 from bridge.store.writer import RunWriter
 
@@ -140,7 +141,7 @@ def hardpy_sync(python: Path, store: Store, run_ids: list[str], url: str, key: s
 
     documents = []
     for run_id in run_ids:
-        report = store.report(run_id)
+        report = build_report(store.conn, run_id)
         report["_id"], report["_rev"] = report.pop("id"), report.pop("rev")
         documents.append(report)
     path = folder / "hardpy-reports.json"

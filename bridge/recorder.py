@@ -108,6 +108,8 @@ class RunRecorder:
         return position
 
     def _take_changes(self) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        if not self._dirty and not self._new_instruments:  # most cases change neither
+            return {}, []
         changed = {column: self.fields[column] for column in self._dirty}
         instruments, self._new_instruments = self._new_instruments, []
         self._dirty = set()

@@ -8,6 +8,7 @@ is wrapped), each attempt stored; the store failing stops the run as an error.
 from __future__ import annotations
 
 import functools
+import sys
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -43,10 +44,13 @@ class BridgePlugin:
         self.session: pytest.Session | None = None
         self._restore_sigterm: Any = None
         self.start_args = start_args(config)
-        from bridge.dependencies import Dependencies
-        from bridge.hardpy_config import set_current_test_config
+        chosen = config.getoption("hardpy_current_test_config")
+        if chosen or "bridge.hardpy_config" in sys.modules:  # its default needs no import
+            from bridge.hardpy_config import set_current_test_config
 
-        set_current_test_config(config.getoption("hardpy_current_test_config"))
+            set_current_test_config(chosen)
+        from bridge.dependencies import Dependencies
+
         self.dependencies = Dependencies()
         config.pluginmanager.register(self.dependencies, "bridge-dependencies")
         self.post_run: list[Callable[[], object]] = []
@@ -110,12 +114,10 @@ class BridgePlugin:
 
         restore_sigterm(self._restore_sigterm)
         interrupted = exitstatus == pytest.ExitCode.INTERRUPTED and self.stop_reason is None
-        status: str
+        status = Status.ERROR if self.store_failure else Status.STOPPED if interrupted \
+            else self.recorder.status()
         if self.store_failure:
-            status = Status.ERROR
             session.exitstatus = pytest.ExitCode.INTERRUPTED
-        else:
-            status = Status.STOPPED if interrupted else self.recorder.status()
         try:
             self.recorder.finish(status)
         except Exception as exc:  # noqa: BLE001 (the store took the cases, not the run's end)
@@ -154,7 +156,7 @@ class BridgePlugin:
 
         from bridge.cloud.required import MISSING_HINTS, RUN_COLUMNS
         from bridge.errors import BridgeError
-        from bridge.report import build_report
+        from bridge.run_outline import run_outline
         from bridge.run_summary import summary_lines
 
         write = terminalreporter.write_line
@@ -164,7 +166,7 @@ class BridgePlugin:
         else:
             try:
                 for line, markup in summary_lines(
-                        build_report(self.store.conn, self.recorder.run_id)):
+                        run_outline(self.store.conn, self.recorder.run_id)):
                     write(line, **markup)
             except (BridgeError, OSError, sqlite3.Error) as exc:  # never hide the outcome
                 write(f"run {self.recorder.run_id}: cannot read it back: {exc}", red=True)
@@ -189,39 +191,45 @@ class BridgePlugin:
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None):
         info = item.stash[CASE]
-        if self.recorder is not None:
+        self._outcome = {"status": Status.PASSED, "message": None, "ran": True}
+        if self.recorder is not None:  # the case begins; the call phase runs its attempts
             self.recorder.begin_case(info.module_id, info.module_name, info.case_id,
                                      info.case_name, group=info.group,
                                      module_group=info.module_group)
-        self._outcome = {"status": Status.PASSED, "message": None, "ran": True}
-        if self.recorder is not None:  # the call phase runs the attempts
-            item.runtest = functools.partial(self._attempts, item, item.runtest)  # type: ignore[method-assign]
+            if info.attempts > 1:  # one attempt: pytest's runtest as it is
+                item.runtest = functools.partial(self._attempts, item, item.runtest)  # type: ignore[method-assign]
         try:
             return (yield)
-        except (KeyboardInterrupt, pytest.exit.Exception) as exc:
-            # Ctrl-C, SIGTERM or pytest.exit() inside the case: it did not pass.
+        except (KeyboardInterrupt, pytest.exit.Exception) as exc:  # Ctrl-C, SIGTERM, exit()
             self._outcome.update(status=Status.STOPPED, message=_message_of(exc))
             raise
         finally:
             item.__dict__.pop("runtest", None)
-            if self.recorder is not None and self.recorder.in_case:
+            if self.recorder is not None:
+                if self.recorder.in_case:  # stopped before its teardown: stored here
+                    self._save_case()
                 status = self._outcome["status"]
-                if not self._save(status, self._outcome["message"], final=True,
-                                  ran=self._outcome["ran"]):
-                    status = Status.ERROR
                 if info.critical and status != Status.PASSED and not self.stop_reason:
                     self.stop_reason = (f"critical case {info.module_id}::{info.case_id} "
                                         f"{status}")
+
+    def _save_case(self) -> bool:
+        """Store the case's final attempt; a store that refuses it makes it an error."""
+        outcome = self._outcome
+        if self._save(outcome["status"], outcome["message"], final=True, ran=outcome["ran"]):
+            return True
+        outcome["status"] = Status.ERROR
+        return False
 
     def _save(self, status: str, message: str | None, *, final: bool, ran: bool = True) -> bool:
         """Land an attempt; a store that cannot take it stops the run as an error
         (never a traceback, and never a run that looks passed without its cases)."""
         assert self.recorder is not None
-        where = self.recorder.case_label()
         try:
             self.recorder.save_attempt(status, message, final=final, ran=ran)
             return True
         except Exception as exc:  # noqa: BLE001 (any failure to store ends the run as error)
+            where = self.recorder.case_label()  # the case is still the running one
             self.recorder.drop_case()
             self._store_failed(f"{where} could not be stored: {_message_of(exc)}")
             return False
@@ -268,12 +276,14 @@ class BridgePlugin:
         if report.skipped and outcome["status"] == Status.PASSED:
             outcome["status"] = Status.SKIPPED
             outcome["message"] = _skip_reason(report)
-        elif report.failed:
-            status = Status.FAILED if call.when == "call" else Status.ERROR
-            if outcome["status"] in (Status.PASSED, Status.SKIPPED):
-                outcome["status"] = status
-                outcome["message"] = (_message_of(call.excinfo.value) if call.excinfo
-                                      else str(report.longrepr))
+        elif report.failed and outcome["status"] in (Status.PASSED, Status.SKIPPED):
+            outcome["status"] = Status.FAILED if call.when == "call" else Status.ERROR
+            outcome["message"] = (_message_of(call.excinfo.value) if call.excinfo
+                                  else str(report.longrepr))
+        if call.when == "teardown" and self.recorder is not None and self.recorder.in_case \
+                and not self._save_case():
+            report.outcome = "failed"  # pytest's count and exit code say so, not "passed"
+            report.longrepr = f"stand-bridge: {self.store_failure}"
         return report
 
 

@@ -14,11 +14,11 @@ import socket
 import sqlite3
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from bridge.errors import StoreError
 from bridge.store.schema import LATEST_VERSION, MIGRATIONS
+from bridge.store.transaction import Transaction, explain
 
 BUSY_TIMEOUT_S = 60.0
 SYNCHRONOUS = "NORMAL"
@@ -26,23 +26,6 @@ MIN_ROOM = 8 * 2**20  # bytes a run may add to the store, checked before it star
 PAGE_SIZE = 2048
 SQLITE_MAGIC = b"SQLite format 3\x00"
 STORE_TABLES = {"runs", "modules", "cases", "measurements", "instruments", "outbox"}
-DAMAGED_HINT = ("the store is damaged: `bridge store check` says what is still readable, "
-                "`bridge store recover` copies it into a new store")
-
-
-def explain(exc: sqlite3.Error) -> str:
-    """SQLite's complaint, with what to do about it."""
-    text = str(exc)
-    if isinstance(exc, sqlite3.DatabaseError) and ("malformed" in text
-                                                   or "not a database" in text):
-        return f"{text}: {DAMAGED_HINT}"
-    if "disk is full" in text:
-        return f"{text}: free space on the disk (or raise the file size limit), then retry"
-    if "readonly" in text:
-        return f"{text}: the store file or its folder is not writable"
-    return text
-
-
 class Store:
     """A connection to one run store file."""
 
@@ -184,32 +167,10 @@ class Store:
                     "INSERT OR IGNORE INTO outbox (run_id, state, queued_at) VALUES "
                     "(?, 'pending', ?)", [(run_id, time.time()) for run_id in dead])
 
-    @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction: all of it lands, or none of it.
-
-        An SQLite failure (disk full, damaged page) becomes a StoreError saying so;
-        any other error is re-raised as it is. Rolling back only an open transaction
-        keeps the first error from being hidden by a second one (SQLite may already
-        have rolled back itself, e.g. on SQLITE_FULL).
-        """
-        try:
-            self.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as exc:
-            raise self._failed(exc) from exc
-        try:
-            yield self.conn
-            self.conn.execute("COMMIT")
-        except BaseException as exc:
-            if self.conn.in_transaction:
-                with suppress(sqlite3.Error):  # the first error is the one to report
-                    self.conn.execute("ROLLBACK")
-            if isinstance(exc, sqlite3.Error):
-                raise self._failed(exc) from exc
-            raise
-
-    def _failed(self, exc: sqlite3.Error) -> StoreError:
-        return StoreError(f"cannot write: {explain(exc)}", path=self.path)
+    def write(self) -> Transaction:
+        """One write transaction: all of it lands, or none of it (``with store.write()
+        as conn``); see bridge.store.transaction."""
+        return Transaction(self.conn, self.path)
 
     def check_room(self) -> None:
         """Refuse to start a run the disk (or ``ulimit -f``) cannot take: better no
@@ -235,13 +196,6 @@ class Store:
             raise StoreError(f"the file size limit (ulimit -f, {limit} bytes) leaves less "
                              f"than {MIN_ROOM // 2**20} MB for the store to grow",
                              path=self.path)
-
-    def report(self, run_id: str) -> dict:
-        """The run as StandCloud's report (runstore v1 JSON); the store's one edge up the
-        import graph (bench/import_graph.py ALLOWED), for cloud/sync.py's Uploader."""
-        from bridge.report import build_report
-
-        return build_report(self.conn, run_id)
 
     def close(self) -> None:
         self.conn.close()

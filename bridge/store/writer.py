@@ -13,7 +13,7 @@ import json
 import os
 import socket
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bridge.store.db import Store
@@ -68,7 +68,7 @@ class RunWriter:
         self,
         module: Mapping[str, Any] | None,
         case: Mapping[str, Any] | None,
-        measurements: Iterable[tuple],
+        measurements: Sequence[tuple],
         run_fields: Mapping[str, Any],
         instruments: Sequence[Mapping[str, Any]],
     ) -> None:
@@ -93,7 +93,8 @@ class RunWriter:
                     dumps(case["chart"]) if case["chart"] else None,
                     dumps(case["artifact"]),
                 )).lastrowid
-                conn.executemany(_MEASUREMENT_SQL, [(row, *m) for m in measurements])
+                if measurements:
+                    conn.executemany(_MEASUREMENT_SQL, [(row, *m) for m in measurements])
 
     def finish(self, status: str, stopped: float, run_fields: Mapping[str, Any],
                instruments: Sequence[Mapping[str, Any]]) -> None:

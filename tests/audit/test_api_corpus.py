@@ -20,6 +20,7 @@ from audit_support import Tally
 from bridge import api
 from bridge.models import Chart, Instrument, NumericMeasurement, StringMeasurement, SubUnit
 from bridge.recorder import RunRecorder
+from bridge.report import build_report
 from bridge.store import Store
 from bridge.store.writer import RunWriter
 
@@ -107,7 +108,7 @@ def _stored_right(store: Store, recorder: RunRecorder, value: object):
         try:
             recorder.save_attempt("passed", None, final=True)
             recorder.finish("passed")
-            report = store.report(recorder.run_id)
+            report = build_report(store.conn, recorder.run_id)
             text = json.dumps(report, allow_nan=False, ensure_ascii=False)
             text.encode("utf-8")
         except Exception as exc:  # noqa: BLE001 - the audit classifies whatever escapes

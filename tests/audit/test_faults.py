@@ -12,6 +12,7 @@ import time
 
 import pytest
 
+from bridge.report import build_report
 from bridge.store import Store
 
 PASS_FIRST = "import bridge\n\ndef test_first():\n    bridge.set_case_artifact({'n': 1})\n"
@@ -95,7 +96,7 @@ def test_kill_9_leaves_a_run_queued_for_standcloud_as_stopped(plan, record_prope
     process.communicate(timeout=60)
     with Store.open(plan.store_path) as store:  # opening settles the dead run
         (run_id, state), = store.conn.execute("SELECT run_id, state FROM outbox")
-        report = store.report(run_id)
+        report = build_report(store.conn, run_id)
     assert state == "pending"
     assert report["status"] == "stopped"
     assert list(report["modules"]["test_a"]["cases"]) == ["test_first"]

@@ -13,6 +13,7 @@ from cloud_support import FAST, add_run, api_client, uploader
 from bridge.cloud.sim import SimServer
 from bridge.cloud.sim.db import SimDB
 from bridge.cloud.sync import RetryPolicy
+from bridge.report import build_report
 
 OPTIONAL_TOP_LEVEL = ("user", "batch_serial_number", "caused_dut_failure_id", "error_code",
                       "start_time", "stop_time")
@@ -32,7 +33,7 @@ def _get(sim: SimServer, path: str, key: str | None = None) -> httpx.Response:
 
 def _hardpy_run(store, report_id: str = "localhost_8000", **changes) -> dict:
     """A report as HardPy's client sends it: one id per stand, no None top-level keys."""
-    report = store.report(add_run(store))
+    report = build_report(store.conn, add_run(store))
     report.update(id=report_id, **changes)
     return {k: v for k, v in report.items() if v is not None}
 
@@ -98,7 +99,7 @@ def test_integration_api_serves_the_same_runs_under_the_same_auth(sim, store, pa
 
 
 def test_a_data_dir_from_before_runs_keeps_its_reports(tmp_path, store):
-    report = store.report(add_run(store))
+    report = build_report(store.conn, add_run(store))
     with sqlite3.connect(tmp_path / "old.db") as conn:
         conn.execute("CREATE TABLE reports (id TEXT PRIMARY KEY, received_at REAL NOT NULL,"
                      " login TEXT NOT NULL, body TEXT NOT NULL, part_number TEXT,"

@@ -7,6 +7,7 @@ import threading
 from cloud_support import add_run, api_client, state_of, uploader
 
 from bridge.cloud.sim import SimServer
+from bridge.report import build_report
 from bridge.store import outbox
 
 
@@ -33,7 +34,7 @@ def test_uploaded_report_is_the_store_report(sim, store):
     run_id = add_run(store)
     with api_client(sim) as client:
         uploader(store, client).sync()
-    assert sim.db.report(run_id) == store.report(run_id)
+    assert sim.db.report(run_id) == build_report(store.conn, run_id)
 
 
 def test_simulator_down_leaves_runs_pending_with_the_error(sim, store):

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 
+from bridge.report import build_report
 from bridge.store import Store
 from bridge.store.writer import RunWriter
 
@@ -50,7 +51,8 @@ def test_kill_9_mid_run_keeps_every_finished_case_and_marks_the_run_interrupted(
         status, cases, measurements = store.conn.execute(
             "SELECT status, (SELECT COUNT(*) FROM cases), (SELECT COUNT(*) FROM measurements)"
             " FROM runs").fetchone()
-        report = store.report(store.conn.execute("SELECT id FROM runs").fetchone()[0])
+        run_id = store.conn.execute("SELECT id FROM runs").fetchone()[0]
+        report = build_report(store.conn, run_id)
     assert status == "interrupted"
     assert cases == measurements == seen_before_kill
     assert report["status"] == "stopped"

@@ -10,6 +10,7 @@ from rich.console import Console
 
 from bridge.cli.runs import runs_table
 from bridge.cli.show import run_view
+from bridge.report import build_report
 from bridge.store import Store
 from bridge.store.queries import RunFilter, case_rows, list_runs, resolve_run
 
@@ -187,7 +188,8 @@ def _store_rows(stand: Plan):
     with Store.open(stand.store_path, create=False) as store:
         rows = list_runs(store, RunFilter())
         run_id = rows[-1]["id"]  # the first run: failing, text as the plan wrote it
-        return rows, store.report(run_id), list(case_rows(store, resolve_run(store, run_id)))
+        report = build_report(store.conn, run_id)
+        return rows, report, list(case_rows(store, resolve_run(store, run_id)))
 
 
 @pytest.mark.parametrize("width", [80, 120])

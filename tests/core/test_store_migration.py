@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from bridge.report import build_report
 from bridge.store import Store
 from bridge.store.db import _statements
 from bridge.store.schema import LATEST_VERSION, MIGRATIONS
@@ -32,7 +33,7 @@ def _v1_store(path):
                          [(0, "numeric", "v", 1.5 * attempt, "V", "ge", 0, None, None, None, 1)],
                          {}, [])
     writer.finish("passed", 1003.0, {}, [])
-    report = store.report("run-1")
+    report = build_report(store.conn, "run-1")
     store.conn.close()
     return report
 
@@ -43,7 +44,8 @@ def test_a_v1_store_is_upgraded_with_every_row_and_reference_kept(tmp_path):
     with Store.open(path) as store:
         version = store.conn.execute("PRAGMA user_version").fetchone()[0]
         assert version == LATEST_VERSION
-        assert store.report("run-1") == before  # same report: cases, the final attempt, values
+        # the same report: cases, the final attempt, values
+        assert build_report(store.conn, "run-1") == before
         assert store.conn.execute("SELECT COUNT(*) FROM measurements").fetchone() == (2,)
         assert store.conn.execute("PRAGMA foreign_key_check").fetchall() == []
         assert store.conn.execute("PRAGMA foreign_keys").fetchone() == (1,)
@@ -79,6 +81,6 @@ def test_a_module_whose_case_was_stopped_is_stopped_unless_one_failed(tmp_path):
                       "name": "M", "artifact": {}}
             writer.save_case(module, _case(position, status), [], {}, [])
         writer.finish("stopped", 1010.0, {}, [])
-        modules = store.report("run-1")["modules"]
+        modules = build_report(store.conn, "run-1")["modules"]
     assert {m: modules[m]["status"] for m in modules} == {
         "test_m0": "stopped", "test_m1": "stopped", "test_m2": "failed"}
