@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import socket
 import sqlite3
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +25,7 @@ BUSY_TIMEOUT_S = 60.0
 SYNCHRONOUS = "NORMAL"
 MIN_ROOM = 8 * 2**20  # bytes a run may add to the store, checked before it starts
 PAGE_SIZE = 2048
+UPGRADE_NOTICE_RUNS = 1000  # below this an upgrade is quick enough to go unsaid
 SQLITE_MAGIC = b"SQLite format 3\x00"
 STORE_TABLES = {"runs", "modules", "cases", "measurements", "instruments", "outbox"}
 class Store:
@@ -129,10 +131,21 @@ class Store:
         self.conn.execute("PRAGMA wal_autocheckpoint = 4000")
         # Foreign keys off while migrating: rebuilding a table must not cascade deletes
         # (SQLite's own procedure); each migration checks them before it commits.
+        if 0 < version < LATEST_VERSION:
+            self._announce_upgrade(version)
         for number in range(version, LATEST_VERSION):
             self._migrate(number)
         self.conn.execute("PRAGMA foreign_keys = ON")
         self._settle_dead_runs()
+
+    def _announce_upgrade(self, version: int) -> None:
+        """A big store's upgrade takes a while (v3 summarizes every run: about a minute
+        of CPU per 100,000 runs); say so rather than look hung."""
+        runs = self.conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
+        if runs >= UPGRADE_NOTICE_RUNS:
+            print(f"stand-bridge: upgrading the run store {self.path} from schema {version} "
+                  f"to {LATEST_VERSION} ({runs} runs), once; this may take a while",
+                  file=sys.stderr, flush=True)
 
     def _migrate(self, number: int) -> None:
         with self.write():

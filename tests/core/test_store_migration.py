@@ -84,3 +84,19 @@ def test_a_module_whose_case_was_stopped_is_stopped_unless_one_failed(tmp_path):
         modules = build_report(store.conn, "run-1")["modules"]
     assert {m: modules[m]["status"] for m in modules} == {
         "test_m0": "stopped", "test_m1": "stopped", "test_m2": "failed"}
+
+
+def test_upgrading_a_big_store_says_so_once_and_a_small_one_goes_unsaid(tmp_path, monkeypatch,
+                                                                        capsys):
+    from bridge.store import db
+
+    _v1_store(tmp_path / "small.db")
+    Store.open(tmp_path / "small.db").close()
+    assert capsys.readouterr().err == ""
+    _v1_store(tmp_path / "big.db")
+    monkeypatch.setattr(db, "UPGRADE_NOTICE_RUNS", 1)
+    Store.open(tmp_path / "big.db").close()
+    Store.open(tmp_path / "big.db").close()  # already upgraded: nothing to say
+    err = capsys.readouterr().err
+    assert err.count("upgrading the run store") == 1
+    assert f"{tmp_path / 'big.db'} from schema 1 to {LATEST_VERSION} (1 runs)" in err
