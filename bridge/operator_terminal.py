@@ -13,11 +13,12 @@ import sys
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
-from bridge.dialog_models import HTMLComponent, ImageComponent, ImageWidget
 from bridge.errors import OperatorError
 
 if TYPE_CHECKING:
     import pytest
+
+    from bridge.dialog_models import HTMLComponent, ImageComponent, ImageWidget
 
 T = TypeVar("T")
 
@@ -79,6 +80,8 @@ class Terminal:
         from rich.console import Group
         from rich.panel import Panel
         from rich.text import Text
+
+        from bridge.dialog_models import HTMLComponent
 
         lines: list[Text] = [Text(text)] if text else []
         for item in shown:

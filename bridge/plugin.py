@@ -63,9 +63,10 @@ def pytest_configure(config: pytest.Config) -> None:
     for text in MARKERS.values():
         config.addinivalue_line("markers", text)
     alias_hardpy()
-    from bridge import operator
+    # Only the terminal side: the dialog models wait for a plan's first dialog (12 ms).
+    from bridge import operator_terminal
 
-    operator.attach(config)  # dialogs release pytest's capturing while the operator answers
+    operator_terminal.attach(config)  # dialogs release pytest's capturing while asking
     from bridge import xdist_controller
 
     if xdist_controller.is_controller(config):

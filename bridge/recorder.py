@@ -48,8 +48,11 @@ class ModuleState:
 
     @property
     def status(self) -> str:
+        """As the store's module rows say it: failed, then stopped, then all skipped."""
         if self.failures:
             return Status.FAILED
+        if Status.STOPPED in self.statuses.values():
+            return Status.STOPPED
         if self.statuses and self.skips == len(self.statuses):
             return Status.SKIPPED
         return Status.PASSED

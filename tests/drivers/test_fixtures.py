@@ -195,6 +195,8 @@ def start_error(plan: Plan, mode: str, monkeypatch: pytest.MonkeyPatch) -> str:
     from bridge.instruments import InstrumentsPlugin
 
     monkeypatch.setattr(sys, "path", list(sys.path))  # the plugin puts the plan's folder on it
+    # As in a plain pytest process: this test's own xdist worker would pick a slot.
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
     config = types.SimpleNamespace(
         pluginmanager=types.SimpleNamespace(register=lambda *args: None))
     with pytest.raises(ConfigError) as info:
