@@ -52,7 +52,8 @@ def register(commands: Any) -> None:
         action="store_true",
         help="queue rejected and held runs again before uploading",
     )
-    sync.add_argument("--parallel", type=int, default=4, help="uploads at once (default 4)")
+    sync.add_argument("--parallel", type=arguments.uploads, default=4,
+                      help="uploads at once, 1 to 32 (default 4)")
     sync.set_defaults(func=run_sync)
 
     cloud = commands.add_parser("cloud", help="read what StandCloud holds")
@@ -61,7 +62,8 @@ def register(commands: Any) -> None:
     runs.add_argument("--part-number", help="only runs of this DUT part number")
     runs.add_argument("--serial-number", help="only runs of this DUT serial number")
     _stand_name_option(runs, "only runs on this test stand (its name)")
-    runs.add_argument("--limit", type=int, default=50, help="at most this many (default 50)")
+    runs.add_argument("--limit", type=arguments.limit, default=50,
+                      help="at most this many (default 50)")
     runs.add_argument("--json", action="store_true", help="JSON for scripts")
     runs.set_defaults(func=run_cloud_runs)
     one = reads.add_parser("run", help="one test run on StandCloud")
