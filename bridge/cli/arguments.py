@@ -52,6 +52,11 @@ def limit(value: str) -> int:
     return _whole_number(value, 1, MAX_LIMIT)
 
 
+def uploads(value: str) -> int:
+    """``sync --parallel``: 1 to 32 uploads at once (0 or fewer sent nothing)."""
+    return _whole_number(value, 1, 32)
+
+
 def port(value: str) -> int:
     """A TCP port, 0 (any free one) to 65535 (a larger one failed in bind with a
     traceback)."""

@@ -8,6 +8,8 @@ costs nothing: httpx, authlib, rich and pydantic come with the commands that use
 from __future__ import annotations
 
 import argparse
+import importlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +52,8 @@ def register(commands: Any) -> None:
         action="store_true",
         help="queue rejected and held runs again before uploading",
     )
-    sync.add_argument("--parallel", type=int, default=4, help="uploads at once (default 4)")
+    sync.add_argument("--parallel", type=arguments.uploads, default=4,
+                      help="uploads at once, 1 to 32 (default 4)")
     sync.set_defaults(func=run_sync)
 
     cloud = commands.add_parser("cloud", help="read what StandCloud holds")
@@ -59,7 +62,8 @@ def register(commands: Any) -> None:
     runs.add_argument("--part-number", help="only runs of this DUT part number")
     runs.add_argument("--serial-number", help="only runs of this DUT serial number")
     _stand_name_option(runs, "only runs on this test stand (its name)")
-    runs.add_argument("--limit", type=int, default=50, help="at most this many (default 50)")
+    runs.add_argument("--limit", type=arguments.limit, default=50,
+                      help="at most this many (default 50)")
     runs.add_argument("--json", action="store_true", help="JSON for scripts")
     runs.set_defaults(func=run_cloud_runs)
     one = reads.add_parser("run", help="one test run on StandCloud")
@@ -105,40 +109,23 @@ def _stand_name_option(parser: Any, help_text: str) -> None:
 
 
 # -- the commands: in their own modules, imported when they run ----------------------
-def run_login(args: argparse.Namespace) -> int:
-    from bridge.cli.cloud_login import run_login
+def _imported_when_run(module: str, name: str) -> Callable[[argparse.Namespace], int]:
+    """The command ``module.name``, imported only when it runs: ``bridge --help`` and
+    the other commands do not pay for httpx and the cloud client."""
+    def run(args: argparse.Namespace) -> int:
+        command: Callable[[argparse.Namespace], int] = getattr(
+            importlib.import_module(module), name)
+        return command(args)
 
-    return run_login(args)
-
-
-def run_logout(args: argparse.Namespace) -> int:
-    from bridge.cli.cloud_login import run_logout
-
-    return run_logout(args)
-
-
-def run_sync(args: argparse.Namespace) -> int:
-    from bridge.cli.sync import run_sync
-
-    return run_sync(args)
+    return run
 
 
-def run_cloud_runs(args: argparse.Namespace) -> int:
-    from bridge.cli.cloud_reads import run_cloud_runs
-
-    return run_cloud_runs(args)
-
-
-def run_cloud_run(args: argparse.Namespace) -> int:
-    from bridge.cli.cloud_reads import run_cloud_run
-
-    return run_cloud_run(args)
-
-
-def run_cloud_duts(args: argparse.Namespace) -> int:
-    from bridge.cli.cloud_reads import run_cloud_duts
-
-    return run_cloud_duts(args)
+run_login = _imported_when_run("bridge.cli.cloud_login", "run_login")
+run_logout = _imported_when_run("bridge.cli.cloud_login", "run_logout")
+run_sync = _imported_when_run("bridge.cli.sync", "run_sync")
+run_cloud_runs = _imported_when_run("bridge.cli.cloud_reads", "run_cloud_runs")
+run_cloud_run = _imported_when_run("bridge.cli.cloud_reads", "run_cloud_run")
+run_cloud_duts = _imported_when_run("bridge.cli.cloud_reads", "run_cloud_duts")
 
 
 # -- cloud-sim ----------------------------------------------------------------------

@@ -128,6 +128,8 @@ def test_lone_surrogates_from_outside_are_escaped_for_the_terminal():
     (["sc-login", "--timeout", "nan"], "argument --timeout: nan is not a finite number"),
     (["sc-login", "--timeout", "inf"], "argument --timeout: inf is not a finite number"),
     (["sc-login", "--timeout", "soon"], "argument --timeout: not a number of seconds: 'soon'"),
+    (["sync", "--parallel", "0"], "argument --parallel: 0 is outside 1 to 32"),
+    (["cloud", "runs", "--limit", "-1"], "argument --limit: -1 is outside 1 to 1000000"),
 ])
 def test_ports_and_time_spans_are_checked_with_the_arguments(capsys, argv, named):
     """--port 70000 used to end in bind()'s OverflowError traceback; a negative interval
