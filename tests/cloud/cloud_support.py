@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from bridge.cloud.client import StandCloudClient
@@ -41,6 +42,25 @@ def add_run(
     if queue:
         outbox.enqueue(store, run_id)
     return run_id
+
+
+def errors_of_threads(action: Callable[[], object], count: int) -> list[BaseException]:
+    """Run ``action`` in ``count`` threads at once; what any of them raised, for the
+    test thread to assert on (an exception in a thread would otherwise go unseen)."""
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            action()
+        except BaseException as exc:  # noqa: BLE001 (reported by the test thread)
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return errors
 
 
 def api_client(sim: SimServer, **kwargs) -> StandCloudClient:

@@ -11,6 +11,7 @@ from urllib.parse import parse_qs
 
 import httpx
 import pytest
+from cloud_support import errors_of_threads
 
 from bridge.cloud.auth import ApiKeyCredentials, TokenCredentials
 from bridge.cloud.client import StandCloudClient, Unavailable
@@ -136,20 +137,8 @@ def test_parallel_401s_share_one_refresh_so_no_refresh_token_is_replayed(tmp_pat
             refused_together.wait()  # all six hold a refused bearer at once
         return response
 
-    errors: list[BaseException] = []
     with _client(handler, _login(tmp_path), connections=6) as client:
-
-        def upload() -> None:
-            try:
-                client.upload({"id": "run"})
-            except BaseException as exc:  # noqa: BLE001 (reported by the test thread)
-                errors.append(exc)
-
-        threads = [threading.Thread(target=upload) for _ in range(6)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(30)
+        errors = errors_of_threads(lambda: client.upload({"id": "run"}), 6)
     assert errors == [] and not cloud.ended
     assert cloud.refreshes() == 1
 

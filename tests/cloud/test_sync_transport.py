@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+from cloud_support import errors_of_threads
 
 from bridge.cloud.auth import ApiKeyCredentials
 from bridge.cloud.client import StandCloudClient, default_transport
@@ -156,20 +157,12 @@ def test_closing_the_transport_closes_its_idle_connections(server):
 
 def test_threads_beyond_the_connection_limit_wait_for_a_free_connection(server):
     settings = CloudSettings(Endpoints.from_address(_url(server.server_port)), timeout=10)
-    errors: list[BaseException] = []
     with StandCloudClient(settings, ApiKeyCredentials("key"), connections=1) as client:
 
         def check() -> None:
-            try:
-                for _ in range(3):
-                    client.healthcheck()
-            except BaseException as exc:  # noqa: BLE001 (the test reports it)
-                errors.append(exc)
+            for _ in range(3):
+                client.healthcheck()
 
-        threads = [threading.Thread(target=check) for _ in range(3)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(30)
+        errors = errors_of_threads(check, 3)
     assert errors == []
     assert len(server.peers) == 1
