@@ -94,11 +94,28 @@ def default_transport(
     return DirectTransport(ssl_context=context, connections=connections)
 
 
+class _ThroughClient(httpx.BaseTransport):
+    """httpx's own transports behind an ``httpx.Client`` without auth: the proxies the
+    environment names, as httpx routes them."""
+
+    def __init__(self, http: httpx.Client):
+        self.http = http
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return self.http.send(request)
+
+
 class StandCloudClient:
-    """The stand API over one keep-alive ``httpx.Client``; the credentials are its
-    ``auth`` (bearer, refresh, one retry after a 401). ``transport``: another httpx
-    transport, e.g. ``httpx.MockTransport`` in tests; by default
-    :func:`default_transport`."""
+    """The stand API over keep-alive connections; the credentials' ``auth_flow`` (bearer,
+    refresh, one retry after a 401) drives each request through the transport.
+    ``transport``: another httpx transport, e.g. ``httpx.MockTransport`` in tests; by
+    default :func:`default_transport`.
+
+    Why not ``httpx.Client.send``: around the same flow and transport it spent ~0.15 ms
+    of CPU per request (cookie jar, redirects, hooks, logging) that StandCloud's stand
+    API has no use for; ``self.http`` still builds the requests (base headers, timeout,
+    ``params`` / ``json``) and routes through a proxy when one is configured.
+    """
 
     def __init__(
         self,
@@ -113,17 +130,19 @@ class StandCloudClient:
         self.endpoints = settings.endpoints
         self.credentials = credentials
         verify = settings.ssl_verify()  # once: a CA bundle takes tens of ms to load
+        transport = transport or default_transport(verify, connections)
         self.http = httpx.Client(
-            auth=credentials,
             verify=verify,
             timeout=timeout or settings.timeout,
             limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
             headers={"User-Agent": USER_AGENT},
-            transport=transport or default_transport(verify, connections),
+            transport=transport,
         )
+        self._transport = transport or _ThroughClient(self.http)
+        self._report_url = httpx.URL(self.endpoints.test_report)
 
     def close(self) -> None:
-        self.http.close()
+        self.http.close()  # and the transport it was given
 
     def __enter__(self) -> StandCloudClient:
         return self
@@ -140,10 +159,27 @@ class StandCloudClient:
             )
         return error
 
-    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+    def _send(self, request: httpx.Request) -> httpx.Response:
+        """``request`` through the credentials' flow: each request it yields is sent,
+        and its answer handed back, until the flow ends (as httpx's client does)."""
+        flow = self.credentials.sync_auth_flow(request)
+        try:
+            request = next(flow)
+            while True:
+                response = self._transport.handle_request(request)
+                response.request = request
+                response.read()
+                try:
+                    request = flow.send(response)
+                except StopIteration:
+                    return response
+        finally:
+            flow.close()
+
+    def request(self, method: str, url: str | httpx.URL, **kwargs: Any) -> httpx.Response:
         """Send with the credentials' bearer (a 401 has already had its one retry)."""
         try:
-            response = self.http.request(method, url, **kwargs)
+            response = self._send(self.http.build_request(method, url, **kwargs))
         except httpx.TransportError as exc:
             raise self._transport_error(exc) from None
         if response.status_code != 401:
@@ -194,7 +230,7 @@ class StandCloudClient:
         response = self._check(
             self.request(
                 "POST",
-                self.endpoints.test_report,
+                self._report_url,
                 content=body,
                 headers={"Content-Type": "application/json"},
             )

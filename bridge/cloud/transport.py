@@ -1,11 +1,11 @@
-"""A lean httpx transport for StandCloud: HTTP/1.1 keep-alive over ``http.client``.
+"""A lean httpx transport for StandCloud: HTTP/1.1 keep-alive on plain sockets.
 
 Why not httpx's own transport (httpcore + h11): on the upload path it spent ~1.2 ms
 of CPU per request on a report of 4 KB, most of it in h11's pure-Python state machine;
-the standard library's ``http.client`` parses a response in C-backed code and costs
-about a quarter of that (bench/bench_sync.py). Everything above the transport stays
-httpx: the client, its auth flow (bearer, refresh, retry after a 401), the request and
-response models, ``MockTransport`` in tests.
+writing each request at once and reading the answer with ``bridge.cloud.http11``
+costs a small fraction of that (bench/bench_sync.py). Everything above the transport
+stays httpx: the request and response models, the auth flow (bearer, refresh, retry
+after a 401), ``MockTransport`` in tests.
 
 What it does not do, and who does instead: proxies (``StandCloudClient`` keeps httpx's
 transport when a proxy variable is set), HTTP/2 (StandCloud's answers are small; one
@@ -13,14 +13,13 @@ keep-alive connection per upload thread is enough), streaming (answers are read 
 
 Errors are httpx's: a refused connection or a TLS failure is ``httpx.ConnectError``
 with the ``ssl`` error as its cause (so a certificate failure is still recognised),
-a timeout ``httpx.ConnectTimeout`` / ``httpx.ReadTimeout``, a dropped answer
-``httpx.RemoteProtocolError``.
+a timeout ``httpx.ConnectTimeout`` / ``httpx.ReadTimeout``, a dropped or unreadable
+answer ``httpx.RemoteProtocolError``.
 """
 
 from __future__ import annotations
 
 import contextlib
-import http.client
 import select
 import socket
 import ssl
@@ -28,6 +27,8 @@ import threading
 from collections.abc import Iterator
 
 import httpx
+
+from bridge.cloud import http11
 
 _Key = tuple[str, str, int]
 
@@ -46,39 +47,69 @@ def _readable(sock: socket.socket) -> bool:
         return True
 
 
+class _Connection:
+    """A connected socket (TLS when https) and the reader of its answers."""
+
+    __slots__ = ("reader", "sock")
+
+    def __init__(self, sock: socket.socket):
+        self.sock = sock
+        self.reader = http11.Reader(sock)
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.close()
+
+
 class DirectTransport(httpx.BaseTransport):
     """Keep-alive connections, one per thread at a time, at most ``connections``."""
 
     def __init__(self, *, ssl_context: ssl.SSLContext, connections: int = 4):
         self.ssl_context = ssl_context
-        self._idle: dict[_Key, list[http.client.HTTPConnection]] = {}
+        self._idle: dict[_Key, list[_Connection]] = {}
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(max(1, connections))
         self._closed = False
 
     # -- connections ----------------------------------------------------------------
-    def _new(self, key: _Key, timeout: float | None) -> http.client.HTTPConnection:
+    def _connect(self, key: _Key, connect: float | None) -> _Connection:
+        """TCP (and TLS) within the connect timeout."""
         scheme, host, port = key
-        if scheme == "https":
-            return http.client.HTTPSConnection(
-                host, port, timeout=timeout, context=self.ssl_context
-            )
-        return http.client.HTTPConnection(host, port, timeout=timeout)
+        sock = socket.create_connection((host, port), timeout=connect)
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if scheme == "https":
+                sock = self.ssl_context.wrap_socket(sock, server_hostname=host)
+        except BaseException:
+            sock.close()
+            raise
+        return _Connection(sock)
 
-    def _checkout(self, key: _Key, connect: float | None,
-                  read: float | None) -> http.client.HTTPConnection:
-        """An idle connection still open, else a new (unconnected) one."""
+    def _open(self, key: _Key, timeouts: dict[str, float | None],
+              request: httpx.Request) -> tuple[_Connection, bool]:
+        """An idle connection, else a new one; and whether it was idle (reused)."""
+        conn = self._checkout(key)
+        reused = conn is not None
+        try:
+            if conn is None:
+                conn = self._connect(key, timeouts.get("connect"))
+            conn.sock.settimeout(timeouts.get("read"))
+        except OSError as exc:
+            raise _as_httpx(exc, request, connecting=True) from exc
+        return conn, reused
+
+    def _checkout(self, key: _Key) -> _Connection | None:
+        """An idle connection still open, if there is one."""
         with self._lock:
             idle = self._idle.get(key, [])
             while idle:
                 conn = idle.pop()
-                if conn.sock is not None and not _readable(conn.sock):
-                    conn.sock.settimeout(read)
+                if not _readable(conn.sock):
                     return conn
                 conn.close()
-        return self._new(key, connect)
+        return None
 
-    def _checkin(self, key: _Key, conn: http.client.HTTPConnection) -> None:
+    def _checkin(self, key: _Key, conn: _Connection) -> None:
         with self._lock:
             if self._closed:
                 conn.close()
@@ -103,18 +134,19 @@ class DirectTransport(httpx.BaseTransport):
         port = url.port or (443 if scheme == "https" else 80)
         key = (scheme, url.host, port)
         timeouts = request.extensions.get("timeout", {})
-        connect_timeout, read_timeout = timeouts.get("connect"), timeouts.get("read")
         body = request.read()
-        target = url.raw_path.decode("ascii")
+        head = http11.request_head(request.method, url.raw_path.decode("ascii"),
+                                   request.headers.raw)
+        # one write, one TLS record, when the body is small: half the server's reads
+        message = [head + body] if len(body) <= 65536 else [head, body]
         with self._slot(timeouts.get("pool")):
             for attempt in (1, 2):
-                conn = self._checkout(key, connect_timeout, read_timeout)
-                reused = conn.sock is not None
+                conn, reused = self._open(key, timeouts, request)
                 try:
-                    if not reused:
-                        _connect(conn, request, read_timeout)
-                    answer, content = _exchange(conn, request, target, body)
-                except (OSError, http.client.HTTPException) as exc:
+                    for part in message:
+                        conn.sock.sendall(part)
+                    answer = conn.reader.read(head_request=request.method == "HEAD")
+                except (OSError, http11.ProtocolError) as exc:
                     conn.close()
                     if reused and attempt == 1 and isinstance(exc, ConnectionError):
                         # the server closed this idle connection as the request went out:
@@ -131,11 +163,10 @@ class DirectTransport(httpx.BaseTransport):
                 self._checkin(key, conn)
         return httpx.Response(
             answer.status,
-            headers=answer.getheaders(),
-            content=content,
+            headers=answer.headers,
+            content=answer.body,
             request=request,
-            extensions={"http_version": b"HTTP/1.1",
-                        "reason_phrase": answer.reason.encode("ascii", "replace")},
+            extensions={"http_version": b"HTTP/1.1", "reason_phrase": answer.reason},
         )
 
     def close(self) -> None:
@@ -147,31 +178,9 @@ class DirectTransport(httpx.BaseTransport):
                 conn.close()
 
 
-def _connect(conn: http.client.HTTPConnection, request: httpx.Request,
-             read_timeout: float | None) -> None:
-    """TCP and TLS within the connect timeout; then the read timeout applies."""
-    try:
-        conn.connect()
-    except OSError as exc:
-        conn.close()
-        raise _as_httpx(exc, request, connecting=True) from exc
-    conn.sock.settimeout(read_timeout)
-
-
-def _exchange(conn: http.client.HTTPConnection, request: httpx.Request, target: str,
-              body: bytes) -> tuple[http.client.HTTPResponse, bytes]:
-    """One request and its whole answer on a connected ``conn``."""
-    conn.putrequest(request.method, target, skip_host=True, skip_accept_encoding=True)
-    for name, value in request.headers.raw:  # httpx's headers: Host, Content-Length…
-        conn.putheader(name, value)
-    conn.endheaders(body or None)
-    answer = conn.getresponse()
-    return answer, answer.read()
-
-
-def _as_httpx(exc: OSError | http.client.HTTPException, request: httpx.Request, *,
+def _as_httpx(exc: OSError | http11.ProtocolError, request: httpx.Request, *,
               connecting: bool) -> httpx.TransportError:
-    """The standard library's network failure as the httpx error the client understands."""
+    """The network failure as the httpx error the client understands."""
     text = str(exc) or type(exc).__name__
     if isinstance(exc, TimeoutError | socket.timeout):
         kind: type[httpx.TransportError] = (
@@ -179,6 +188,6 @@ def _as_httpx(exc: OSError | http.client.HTTPException, request: httpx.Request, 
         return kind(text, request=request)
     if isinstance(exc, ssl.SSLError) or connecting:
         return httpx.ConnectError(text, request=request)
-    if isinstance(exc, http.client.HTTPException | ConnectionError):
+    if isinstance(exc, http11.ProtocolError | ConnectionError):
         return httpx.RemoteProtocolError(text, request=request)
     return httpx.ReadError(text, request=request)

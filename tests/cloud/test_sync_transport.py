@@ -151,8 +151,8 @@ def test_closing_the_transport_closes_its_idle_connections(server):
     with httpx.Client(transport=transport) as http:
         assert http.get(_url(server.server_port)).status_code == 200
         idle = [conn for conns in transport._idle.values() for conn in conns]
-        assert len(idle) == 1 and idle[0].sock is not None
-    assert idle[0].sock is None
+        assert len(idle) == 1 and idle[0].sock.fileno() != -1
+    assert idle[0].sock.fileno() == -1  # closed
 
 
 def test_threads_beyond_the_connection_limit_wait_for_a_free_connection(server):
