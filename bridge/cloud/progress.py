@@ -39,8 +39,9 @@ def sync_with_progress(
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task("upload", total=total, note="")
 
-        def advance(run_id: str, outcome: str) -> None:
-            bar.update(task, advance=1, note=shown(f"{run_id[:8]} {outcome}"))
+        def advance(done: list[tuple[str, str]]) -> None:  # a batch: one update
+            run_id, outcome = done[-1]
+            bar.update(task, advance=len(done), note=shown(f"{run_id[:8]} {outcome}"))
 
         return uploader.sync(run_ids, progress=advance, tried_before=tried_before)
 

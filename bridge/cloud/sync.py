@@ -1,13 +1,13 @@
 """Upload the outbox: a few reports in parallel over one keep-alive client.
 
-Worker threads build their runs' reports through their own read-only connections
-(SQLite reads run in parallel, off the caller's critical path), encode each once
-(``bridge.report.report_and_body``) and talk HTTP; the calling thread does every
-write. It records the attempts as they are reported: all that arrived since it last
-looked, in one transaction, so a killed sync leaves a consistent outbox at the cost
-of one commit per batch rather than per run. A run is marked uploaded only after a
-201; a report sent again after a lost answer is harmless because StandCloud keys
-reports by run id. Each run is claimed before it is sent (``bridge.store.claims``), a
+Upload threads (``bridge.cloud.uploading``) take claimed runs from a queue, build
+each report through their own read-only connection and POST it; the calling thread
+does every write. It records the attempts a batch at a time (``RECORD_BATCH``, or
+whatever arrived within ``RECORD_EVERY``), in one transaction, so a killed sync leaves
+a consistent outbox at the cost of one commit per batch rather than per run. A run is
+marked uploaded only after a 201; a report sent again after a lost answer (or after a
+kill before its 201 was recorded) is harmless because StandCloud keys reports by run
+id and content. Each run is claimed before it is sent (``bridge.store.claims``), a
 batch of runs per transaction, so that two syncs at once (two terminals, autosync
 beside ``bridge sync``) never send the same run twice.
 """
@@ -15,40 +15,28 @@ beside ``bridge sync``) never send the same run twice.
 from __future__ import annotations
 
 import contextlib
-import json
 import queue
-import random
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from bridge.cloud import required
-from bridge.cloud.client import StandCloudClient, Unavailable
-from bridge.errors import AuthError, StandCloudError, TLSError, UploadRejected
-from bridge.report import report_and_body
+from bridge.cloud.client import StandCloudClient
+from bridge.cloud.uploading import Event, Mailbox, RetryPolicy, report_body, send
 from bridge.store import claims, outbox
+
+__all__ = ["CLAIM_BATCH", "RetryPolicy", "SyncResult", "Uploader"]
 
 CLAIM_BATCH = 32  # runs claimed per transaction: few commits, and a second sync still
 # finds work to share when it starts while this one is busy
+RECORD_BATCH = 8  # attempts recorded per transaction (at most this many sent again
+# after a kill -9: StandCloud recognises them)
+RECORD_EVERY = 0.2  # seconds: the longest an attempt waits to be recorded
+NOT_TRIED = "not tried: the sync stopped early"
 
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Capped exponential backoff: base, 2·base, 4·base … never above cap."""
-
-    attempts: int = 5
-    base: float = 0.5
-    cap: float = 30.0
-
-    def delay(self, attempt: int, retry_after: float | None = None) -> float:
-        wait = min(self.cap, self.base * 2 ** (attempt - 1)) * random.uniform(0.8, 1.0)
-        if retry_after is not None:
-            wait = max(wait, min(retry_after, self.cap))
-        return wait
+Progress = Callable[[list[tuple[str, str]]], None]  # runs done since the last call
 
 
 @dataclass
@@ -63,17 +51,6 @@ class SyncResult:
     @property
     def ok(self) -> bool:
         return not self.pending and not self.rejected and not self.held and self.error is None
-
-
-@dataclass
-class _Event:
-    run_id: str
-    outcome: str  # uploaded rejected retry held
-    at: float
-    error: str | None = None
-    remote_id: str | None = None
-    final: bool = True  # the run's last event in this sync
-    recorded: bool = False  # its attempt row is already written
 
 
 class Uploader:
@@ -92,16 +69,16 @@ class Uploader:
         self.parallel = max(1, parallel)
         self.policy = policy or RetryPolicy()
         self._stop = threading.Event()
-        self._events: queue.Queue[_Event] = queue.Queue()
+        self._mailbox = Mailbox()
         self.claimer = claims.Claimer.here()
         self.lease = claims.LEASE_S
         self._local = threading.local()
         self._readers: list[Any] = []
         self._readers_lock = threading.Lock()
 
-    # -- worker side (reads through its own connection; HTTP) ------------------------
+    # -- upload threads (read through their own connections; HTTP) -------------------
     def _reader(self) -> Any:
-        """This worker's read-only connection to the store (SQLite reads in parallel)."""
+        """This thread's read-only connection to the store (SQLite reads in parallel)."""
         reader = getattr(self._local, "store", None)
         if reader is None:
             from bridge.store import Store
@@ -111,72 +88,28 @@ class Uploader:
                 self._readers.append(reader)
         return reader
 
-    def _body(self, run_id: str) -> tuple[bytes | None, str | None]:
-        """The report to send (its one compact encoding), or why the run is held."""
-        try:
-            report, body = report_and_body(self._reader().conn, run_id)
-        except Exception as exc:  # noqa: BLE001 (one unbuildable run is held, the sync goes on)
-            return None, f"cannot build the report: {exc}"
-        missing = required.missing_fields(report)
-        if missing:
-            if not self.fill_unknown:
-                return None, required.held_message(missing)
-            body = json.dumps(required.fill_unknown(report), separators=(",", ":")).encode()
-        return body, None
-
     def _upload(self, run_id: str) -> None:
-        attempt = 0
+        put = self._mailbox.put
         try:
-            body, held = self._body(run_id)
+            if self._stop.is_set():
+                put(Event(run_id, "not tried", time.time(), NOT_TRIED, recorded=True))
+                return
+            body, held = report_body(self._reader().conn, run_id, self.fill_unknown)
             if body is None:
-                self._events.put(_Event(run_id, "held", time.time(), held))
+                put(Event(run_id, "held", time.time(), held))
                 return
-            while True:
-                attempt += 1
-                at = time.time()
-                try:
-                    remote_id = self.client.upload(body)
-                except UploadRejected as exc:
-                    self._events.put(_Event(run_id, "rejected", at, exc.reason))
-                    return
-                except Unavailable as exc:
-                    give_up = attempt >= self.policy.attempts or self._stop.is_set()
-                    if give_up and exc.status is None:  # the service is unreachable: stop all
-                        self._stop.set()
-                    self._events.put(_Event(run_id, "retry", at, str(exc), final=give_up))
-                    if give_up:
-                        return
-                    if self._stop.wait(self.policy.delay(attempt, exc.retry_after)):
-                        self._events.put(_Event(run_id, "retry", at, str(exc), recorded=True))
-                        return
-                    continue
-                except (AuthError, TLSError) as exc:
-                    self._stop.set()
-                    self._events.put(_Event(run_id, "retry", at, str(exc)))
-                    return
-                except StandCloudError as exc:
-                    self._events.put(_Event(run_id, "retry", at, str(exc)))
-                    return
-                self._events.put(_Event(run_id, "uploaded", at, remote_id=remote_id))
-                return
-        except BaseException as exc:  # never leave the collector waiting
-            self._events.put(_Event(run_id, "retry", time.time(), f"internal error: {exc!r}"))
+            send(self.client, run_id, body, self.policy, self._stop, put)
+        except BaseException as exc:  # never leave the caller waiting
+            put(Event(run_id, "retry", time.time(), f"internal error: {exc!r}"))
             raise
 
-    # -- caller side (owns the store) -----------------------------------------------
-    def _next_events(self, timeout: float) -> list[_Event]:
-        """What the workers reported: wait for one, take all that are already there."""
-        try:
-            events = [self._events.get(timeout=timeout)]
-        except queue.Empty:
-            return []
-        with contextlib.suppress(queue.Empty):
-            while True:
-                events.append(self._events.get_nowait())
-        return events
+    def _work(self, work: queue.SimpleQueue[str | None]) -> None:
+        while (run_id := work.get()) is not None:
+            self._upload(run_id)
 
-    def _record(self, events: list[_Event], result: SyncResult) -> None:
-        """The events' attempts in one transaction, then what they mean for the result."""
+    # -- the calling thread (owns the store) ------------------------------------------
+    def _record(self, events: list[Event], result: SyncResult) -> list[tuple[str, str]]:
+        """The events' attempts in one transaction; the runs they finished."""
         outbox.record_attempts(self.store, [
             outbox.Attempt(e.run_id, e.outcome, e.at, e.error, e.remote_id)
             for e in events if not e.recorded
@@ -196,12 +129,13 @@ class Uploader:
                 result.held[event.run_id] = event.error or ""
             else:
                 result.pending[event.run_id] = event.error or ""
+        return [(e.run_id, e.outcome) for e in final]
 
     def sync(
         self,
         run_ids: list[str] | None = None,
         *,
-        progress: Callable[[str, str], None] | None = None,
+        progress: Progress | None = None,
         tried_before: float | None = None,
     ) -> SyncResult:
         """Upload the waiting runs (all, or those of ``run_ids``)."""
@@ -212,67 +146,89 @@ class Uploader:
             run_ids=run_ids,
             tried_before=tried_before,
         ))
-        ready: deque[str] = deque()  # claimed by this sync, not yet handed to a worker
-        in_flight = 0
-        fatal: str | None = None
         states = ("pending", "held") if self.fill_unknown else ("pending",)
+        work: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+        in_flight = 0  # handed to the threads, not yet finished
+        low = self.parallel * 2 + RECORD_BATCH  # the threads never wait for the recorder
+        fatal: str | None = None
         self._stop.clear()
-        with (
-            _closed(self._readers),
-            _released(self.store, self.claimer),
-            ThreadPoolExecutor(self.parallel, thread_name_prefix="standcloud-upload") as pool,
-        ):
+        self._mailbox = Mailbox()  # nothing left over from an interrupted sync
 
-            def claim_batch() -> None:
+        def feed() -> None:
+            """Claim a batch whenever the threads' queue runs low."""
+            nonlocal in_flight
+            while in_flight < low and pending and not self._stop.is_set():
                 batch = [pending.popleft() for _ in range(min(CLAIM_BATCH, len(pending)))]
                 taken = set(claims.claim_many(
                     self.store, batch, self.claimer, states=states, lease=self.lease))
                 for run_id in batch:
                     if run_id in taken:
-                        ready.append(run_id)
-                        continue
-                    result.busy.append(run_id)
-                    if progress:
-                        progress(run_id, "busy")
+                        work.put(run_id)
+                        in_flight += 1
+                    else:
+                        result.busy.append(run_id)
+                if progress and len(taken) < len(batch):
+                    progress([(run_id, "busy") for run_id in batch if run_id not in taken])
 
-            def submit_next() -> bool:
-                while not ready and pending:
-                    claim_batch()
-                if not ready:
-                    return False
-                pool.submit(self._upload, ready.popleft())
-                return True
-
-            with _interruptible(self._stop):
-                for _ in range(self.parallel * 2):
-                    if not submit_next():
-                        break
-                    in_flight += 1
-                renewed = time.monotonic()
-                while in_flight:
-                    events = self._next_events(self.lease / 8)
-                    if time.monotonic() - renewed > self.lease / 4:
-                        claims.renew(self.store, self.claimer, lease=self.lease)
-                        renewed = time.monotonic()
-                    if not events:
-                        continue
-                    self._record(events, result)
-                    for event in events:
-                        if not event.final:
-                            continue
-                        in_flight -= 1
-                        if progress:
-                            progress(event.run_id, event.outcome)
-                        if self._stop.is_set():
-                            fatal = fatal or event.error
-                            continue
-                        if submit_next():
-                            in_flight += 1
+        with (
+            _closed(self._readers),
+            _released(self.store, self.claimer),
+            _threads(self.parallel, self._work, work, self._stop),
+        ):
+            feed()
+            renewed = time.monotonic()
+            while in_flight:
+                events = self._mailbox.take(min(RECORD_BATCH, in_flight), RECORD_EVERY)
+                if time.monotonic() - renewed > self.lease / 4:
+                    claims.renew(self.store, self.claimer, lease=self.lease)
+                    renewed = time.monotonic()
+                if self._stop.is_set():  # queued, never to be tried: still pending
+                    in_flight -= _drain(work, result)
+                    fatal = fatal or next((e.error for e in events
+                                           if e.final and e.outcome != "not tried"), None)
+                if not events:
+                    continue
+                done = self._record(events, result)
+                in_flight -= len(done)
+                if progress and done:
+                    progress(done)
+                feed()
         if self._stop.is_set():
             result.error = fatal
-            for run_id in [*ready, *pending]:  # never tried in this sync: still queued
-                result.pending.setdefault(run_id, "not tried: the sync stopped early")
+            for run_id in pending:  # never claimed in this sync: still queued
+                result.pending.setdefault(run_id, NOT_TRIED)
         return result
+
+
+def _drain(work: queue.SimpleQueue[str | None], result: SyncResult) -> int:
+    """Take back the runs no thread has started; how many."""
+    count = 0
+    with contextlib.suppress(queue.Empty):
+        while (run_id := work.get_nowait()) is not None:
+            result.pending[run_id] = NOT_TRIED
+            count += 1
+    return count
+
+
+@contextlib.contextmanager
+def _threads(count: int, target: Callable[[Any], None], work: queue.SimpleQueue[str | None],
+             stop: threading.Event) -> Iterator[None]:
+    """Upload threads for the sync's length. Whatever ends it (Ctrl-C included), they
+    are told to stop (no new run, no backoff) and joined before the sync returns."""
+    threads = [threading.Thread(target=target, args=(work,), name=f"standcloud-upload-{n}",
+                                daemon=True) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    try:
+        yield
+    except BaseException:
+        stop.set()
+        raise
+    finally:
+        for _ in threads:
+            work.put(None)
+        for thread in threads:
+            thread.join()
 
 
 @contextlib.contextmanager
@@ -286,19 +242,9 @@ def _released(store: Any, claimer: claims.Claimer) -> Iterator[None]:
 
 @contextlib.contextmanager
 def _closed(readers: list[Any]) -> Iterator[None]:
-    """The workers' read connections end with the sync (after its pool has joined)."""
+    """The upload threads' read connections end with the sync (after they are joined)."""
     try:
         yield
     finally:
         while readers:
             readers.pop().close()
-
-
-@contextlib.contextmanager
-def _interruptible(stop: threading.Event) -> Iterator[None]:
-    """On Ctrl-C, tell the workers to stop waiting before the pool joins them."""
-    try:
-        yield
-    except BaseException:
-        stop.set()
-        raise
