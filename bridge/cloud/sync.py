@@ -184,8 +184,8 @@ class Uploader:
                     renewed = time.monotonic()
                 if self._stop.is_set():  # queued, never to be tried: still pending
                     in_flight -= _drain(work, result)
-                    fatal = fatal or next((e.error for e in events
-                                           if e.final and e.outcome != "not tried"), None)
+                    fatal = fatal or next((e.error for e in events if e.final and e.error
+                                           and e.outcome != "not tried"), None)
                 if not events:
                     continue
                 done = self._record(events, result)
