@@ -136,12 +136,11 @@ class SimDB:
     def bearer_login(self, bearer: str) -> str | None:
         """The user behind a bearer value (an access token or an API key), if valid."""
         hashed = digest(bearer)
-        row = self.one(
-            "SELECT login FROM tokens WHERE access_token = ? AND revoked = 0 AND expires_at > ?",
-            (hashed, time.time()),
+        row = self.one(  # one statement: it runs for every request
+            "SELECT login FROM tokens WHERE access_token = ? AND revoked = 0 AND expires_at > ?"
+            " UNION ALL SELECT login FROM api_keys WHERE key = ? AND revoked = 0 LIMIT 1",
+            (hashed, time.time(), hashed),
         )
-        if row is None:
-            row = self.one("SELECT login FROM api_keys WHERE key = ? AND revoked = 0", (hashed,))
         return row["login"] if row else None
 
     # -- runs ---------------------------------------------------------------------

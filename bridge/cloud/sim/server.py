@@ -119,9 +119,12 @@ class SimServer:
     def _uvicorn_server(self) -> uvicorn.Server:
         import uvicorn
 
+        from bridge.cloud.sim.protocol import http_protocol
+
         key, chain = self._cert_files or (None, None)
         config = uvicorn.Config(
             self.guard,
+            http=http_protocol(),
             log_level=self.config.log_level,
             log_config=None,
             access_log=False,
@@ -195,8 +198,16 @@ class SimServer:
         return self._sock
 
     def serve_forever(self) -> None:
-        """Serve in this thread until Ctrl-C (uvicorn handles the signals)."""
+        """Serve in this thread until Ctrl-C (uvicorn handles the signals).
+
+        The process is the simulator's alone: what it has imported and built so far
+        lives as long as it does, so the garbage collector is told to leave it be
+        (``gc.freeze``) instead of walking it again and again under load.
+        """
+        import gc
+
         self._server = server = self._uvicorn_server()
+        gc.freeze()
         server.run(sockets=[self._listening()])
 
     def __enter__(self) -> SimServer:
