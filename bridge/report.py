@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+from collections.abc import Sequence
 from typing import Any
 
 from bridge.errors import StoreError
@@ -72,15 +73,14 @@ def _assemble(conn: sqlite3.Connection, run_id: str) -> dict[str, Any]:
     run = found[0]
     modules = rows("SELECT * FROM module_rows WHERE run_id = ? ORDER BY position")
     cases = rows("SELECT * FROM final_cases WHERE run_id = ? ORDER BY position")
-    measurements = rows(
-        "SELECT m.* FROM measurements m JOIN cases c ON c.id = m.case_row "
-        "WHERE c.run_id = ? ORDER BY m.case_row, m.position"
-    )
+    plain = conn.cursor()
+    plain.row_factory = None  # tuples: 20 measurements a case, unpacked by position
+    measurements = plain.execute(_MEASUREMENTS_SQL, (run_id,)).fetchall()
     instruments = rows("SELECT * FROM instruments WHERE run_id = ? ORDER BY position")
 
     by_case: dict[int, list[dict[str, Any]]] = {}
     for m in measurements:
-        by_case.setdefault(m["case_row"], []).append(_measurement(m))
+        by_case.setdefault(m[0], []).append(measurement_entry(m[1:]))
     cases_of: dict[str, dict[str, Any]] = {}
     for c in cases:
         cases_of.setdefault(c["module_id"], {})[c["case_id"]] = {
@@ -134,21 +134,27 @@ def _assemble(conn: sqlite3.Connection, run_id: str) -> dict[str, Any]:
 MEASUREMENT_COLUMNS = ("position", "type", "name", "value", "unit", "operation",
                        "comparison_value", "lower_limit", "upper_limit", "casesensitive",
                        "result")
+_MEASUREMENTS_SQL = (
+    f"SELECT m.case_row, {', '.join('m.' + column for column in MEASUREMENT_COLUMNS)}"
+    " FROM measurements m JOIN cases c ON c.id = m.case_row"
+    " WHERE c.run_id = ? ORDER BY m.case_row, m.position"
+)
 
 
-def measurement_entry(row: tuple) -> dict[str, Any]:
-    """A measurement as the recorder holds it (store column order) in report form."""
-    return _measurement(dict(zip(MEASUREMENT_COLUMNS, row, strict=True)))
-
-
-def _measurement(m: sqlite3.Row | dict[str, Any]) -> dict[str, Any]:
-    common = {"type": m["type"], "name": m["name"], "value": m["value"],
-              "operation": m["operation"], "comparison_value": m["comparison_value"]}
-    result = None if m["result"] is None else bool(m["result"])
-    if m["type"] == "string":
-        return {**common, "casesensitive": bool(m["casesensitive"]), "result": result}
-    return {**common, "unit": m["unit"], "lower_limit": m["lower_limit"],
-            "upper_limit": m["upper_limit"], "result": result}
+def measurement_entry(row: Sequence[Any]) -> dict[str, Any]:
+    """A measurement in store column order (``MEASUREMENT_COLUMNS``) in report form:
+    the one place that shape is written. Unpacked by position, not looked up by name:
+    it runs for every measurement of every report built."""
+    (_, kind, name, value, unit, operation, comparison_value, lower_limit, upper_limit,
+     casesensitive, result) = row
+    result = None if result is None else bool(result)
+    if kind == "string":
+        return {"type": kind, "name": name, "value": value, "operation": operation,
+                "comparison_value": comparison_value, "casesensitive": bool(casesensitive),
+                "result": result}
+    return {"type": kind, "name": name, "value": value, "operation": operation,
+            "comparison_value": comparison_value, "unit": unit, "lower_limit": lower_limit,
+            "upper_limit": upper_limit, "result": result}
 
 
 def _instrument(i: sqlite3.Row) -> dict[str, Any]:
