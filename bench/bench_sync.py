@@ -9,9 +9,11 @@ attempt recorded in the outbox. Baseline: real HardPy 0.25.2's ``StandCloudLoade
 uploading the same reports as HardPy's ``sc-sync`` does (one loader, a healthcheck,
 then ``load()`` per report), verified against the simulator's CA (``python -O``).
 Prints runs/s of both and the ratio (goal >= 20x). Without the HardPy venv (no
-PyPI) the baseline is skipped, saying so.
+PyPI) the baseline is skipped, saying so. ``--repeat N``: each side N times against
+the same simulator, the best of each compared (a shared machine's other work only
+ever slows a run down).
 
-    .venv/bin/python bench/bench_sync.py [--runs 200] [--baseline-runs 100]
+    .venv/bin/python bench/bench_sync.py [--runs 200] [--baseline-runs 100] [--repeat 1]
                                          [--parallel 4] [--private-ca] [--profile]
 """
 
@@ -20,6 +22,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import json
+import os
 import pstats
 import re
 import resource
@@ -192,6 +195,8 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--baseline-runs", type=int, default=100)
     parser.add_argument("--parallel", type=int, default=4)
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="run each side this many times; compare the best of each")
     parser.add_argument("--private-ca", action="store_true",
                         help="trust only the simulator's CA, not the public bundle too")
     parser.add_argument("--profile", action="store_true",
@@ -208,27 +213,36 @@ def main() -> int:
             settings = CloudSettings(Endpoints.from_address(url), api_key=key, ca_file=ca,
                                      timeout=30)
             store = Store.open(folder / "runs.db")
-            make_runs(store, args.runs)
             simulator = psutil.Process(proc.pid)
-            sim_cpu = sum(simulator.cpu_times()[:2])
-            cpu = time.process_time()
-            if args.profile:
-                profiler = cProfile.Profile()
-                ours_s, uploader = profiler.runcall(our_sync, store, settings, key,
-                                                    args.parallel, args.runs, ProfiledUploader)
-                print("== the calling thread (claims, attempts, progress)")
-                pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
-                print("== the upload threads (report, encoding, HTTP); times are wall")
-                workers = pstats.Stats(*uploader.profiles)  # type: ignore[attr-defined]
-                workers.sort_stats("cumulative").print_stats(30)
-            else:
-                ours_s, _ = our_sync(store, settings, key, args.parallel, args.runs)
-            cpu = time.process_time() - cpu
-            sim_cpu = sum(simulator.cpu_times()[:2]) - sim_cpu
+            best: tuple[float, float, float] | None = None  # seconds, client CPU, sim CPU
+            for _ in range(max(1, args.repeat)):
+                make_runs(store, args.runs)
+                sim_cpu = sum(simulator.cpu_times()[:2])
+                cpu = time.process_time()
+                if args.profile:
+                    profiler = cProfile.Profile()
+                    ours_s, uploader = profiler.runcall(our_sync, store, settings, key,
+                                                        args.parallel, args.runs,
+                                                        ProfiledUploader)
+                    print("== the calling thread (claims, attempts, progress)")
+                    pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+                    print("== the upload threads (report, encoding, HTTP); times are wall")
+                    workers = pstats.Stats(*uploader.profiles)  # type: ignore[attr-defined]
+                    workers.sort_stats("cumulative").print_stats(30)
+                else:
+                    ours_s, _ = our_sync(store, settings, key, args.parallel, args.runs)
+                cpu = time.process_time() - cpu
+                sim_cpu = sum(simulator.cpu_times()[:2]) - sim_cpu
+                if best is None or ours_s < best[0]:
+                    best = (ours_s, cpu, sim_cpu)
+            assert best is not None
+            ours_s, cpu, sim_cpu = best
             baseline_s = None
             if python is not None:
-                baseline = make_runs(store, args.baseline_runs)
-                baseline_s = hardpy_sync(python, store, baseline, url, key, ca, folder)
+                for _ in range(max(1, args.repeat)):
+                    baseline = make_runs(store, args.baseline_runs)
+                    seconds = hardpy_sync(python, store, baseline, url, key, ca, folder)
+                    baseline_s = seconds if baseline_s is None else min(baseline_s, seconds)
             store.close()
         finally:
             proc.send_signal(signal.SIGINT)
@@ -236,6 +250,7 @@ def main() -> int:
 
     ours_rate = args.runs / ours_s
     figures = {"runs": args.runs, "measurements_per_run": MEASUREMENTS,
+               "repeat": args.repeat, "load": [round(x, 2) for x in os.getloadavg()],
                "ours_s": round(ours_s, 2), "ours_runs_per_s": round(ours_rate, 1),
                "ours_client_cpu_ms_per_run": round(1000 * cpu / args.runs, 2),
                "simulator_cpu_ms_per_run": round(1000 * sim_cpu / args.runs, 2),
