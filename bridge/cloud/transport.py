@@ -93,7 +93,9 @@ class DirectTransport(httpx.BaseTransport):
         try:
             if conn is None:
                 conn = self._connect(key, timeouts.get("connect"))
-            conn.sock.settimeout(timeouts.get("read"))
+            read = timeouts.get("read")
+            if conn.sock.gettimeout() != read:  # two fcntl calls saved per request
+                conn.sock.settimeout(read)
         except OSError as exc:
             raise _as_httpx(exc, request, connecting=True) from exc
         return conn, reused
