@@ -132,16 +132,23 @@ def run_cli(argv: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.CompletedProcess(["bridge", *argv], code, out.getvalue(), err.getvalue())
 
 
-def _library_module(module: object) -> bool:
+_TESTS = str(Path(__file__).resolve().parent)
+_TMP = (tempfile.gettempdir(), str(Path(tempfile.gettempdir()).resolve()))
+_LIBRARY: set[str] = set()  # names seen to be library modules: checked once
+
+
+def _library_module(name: str, module: object) -> bool:
     """A module the worker may keep between runs: not from a plan or from tests/."""
+    if name in _LIBRARY:
+        return True
     file = getattr(module, "__file__", None)
     if file is None:
-        return getattr(module, "__spec__", None) is not None or module is None
-    return not str(Path(file).resolve()).startswith(
-        (str(_TESTS), tempfile.gettempdir(), str(Path(tempfile.gettempdir()).resolve())))
-
-
-_TESTS = Path(__file__).resolve().parent
+        kept = getattr(module, "__spec__", None) is not None or module is None
+    else:
+        kept = not os.path.realpath(file).startswith((_TESTS, *_TMP))
+    if kept:
+        _LIBRARY.add(name)
+    return kept
 
 
 def _fresh_simulated_stand() -> None:
@@ -163,10 +170,11 @@ def run_pytest_here(argv: list[str], cwd: Path, env: dict[str, str],
     """
     import pytest
 
+    gc.freeze()  # the worker's objects: pytest's collections after each run skip them
     modules, path, environ = dict(sys.modules), list(sys.path), dict(os.environ)
     handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     for name, module in modules.items():
-        if not _library_module(module):
+        if not _library_module(name, module):
             del sys.modules[name]
     out, err, stdin = io.StringIO(), io.StringIO(), sys.stdin
     before = Path.cwd()
@@ -190,7 +198,7 @@ def run_pytest_here(argv: list[str], cwd: Path, env: dict[str, str],
         os.environ.update(environ)
         sys.path[:] = path
         for name in [name for name, module in sys.modules.items() if name not in modules
-                     and (name.startswith("hardpy") or not _library_module(module))]:
+                     and (name.startswith("hardpy") or not _library_module(name, module))]:
             del sys.modules[name]
         sys.modules.update(modules)
         for sig, handler in handlers.items():
