@@ -11,7 +11,7 @@ from report_support import RICH_PLAN
 def rich_run(tmp_path_factory: pytest.TempPathFactory) -> Plan:
     """A failed run: passing and failing measurements, two charts, a retried case."""
     plan = Plan(tmp_path_factory.mktemp("rich") / "plan")
-    plan.write("hardpy.toml", 'title = "Board acceptance"\n')
+    plan.write("hardpy.toml", 'title = "Board acceptance"\n[stand]\nattempt_pause = 0\n')
     plan.write("test_board.py", RICH_PLAN)
     result = plan.pytest()
     assert "1 failed" in result.stdout, result.stdout + result.stderr
