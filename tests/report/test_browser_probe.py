@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from report_browser import assert_seen_cleanly, open_page
+from report_browser import Browser, assert_seen_cleanly
 
 BAD = """<!doctype html><html><body>
 <img src="http://127.0.0.1:9/logo.png">
@@ -12,11 +12,11 @@ BAD = """<!doctype html><html><body>
 
 
 @pytest.fixture(scope="module")
-def bad_page_seen(tmp_path_factory):
+def bad_page_seen(tmp_path_factory, browser: Browser):
     folder = tmp_path_factory.mktemp("bad")
     page = folder / "bad.html"
     page.write_text(BAD, encoding="utf-8")
-    return page, open_page(page, folder / "browser")
+    return page, browser.open(page)
 
 
 def test_a_request_leaving_the_file_is_seen(bad_page_seen):
