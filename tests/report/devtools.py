@@ -77,13 +77,19 @@ class DevTools:
         result: dict[str, Any] = reply["result"]
         return result
 
-    def wait_event(self, session: str, method: str, doing: str = "") -> Message:
-        """The first ``method`` event of ``session`` (kept events included)."""
-        def arrived(_: Message) -> bool:
-            return any(event["method"] == method for event in self.events.get(session, []))
-        if not arrived({}):
-            self.wait(arrived, method, doing)
-        return next(e for e in self.events[session] if e["method"] == method)
+    def wait_event(self, session: str, method: str, doing: str = "",
+                   where: Callable[[dict[str, Any]], bool] = lambda params: True) -> Message:
+        """The first ``method`` event of ``session`` whose params satisfy ``where``
+        (events kept so far included)."""
+        def found() -> Message | None:
+            return next((event for event in self.events.get(session, [])
+                         if event["method"] == method and where(event["params"])), None)
+        event = found()
+        if event is None:
+            self.wait(lambda _: found() is not None, method, doing)
+            event = found()
+        assert event is not None
+        return event
 
     def wait(self, done: Callable[[Message], bool], method: str, doing: str) -> Message:
         """Read messages until ``done`` holds for one; events are kept on the way."""

@@ -102,13 +102,17 @@ class Browser:
                 "targetId": target, "flatten": True}, doing=doing)["sessionId"]
             for domain in ("Page", "Runtime", "Log", "Network"):
                 devtools.call(f"{domain}.enable", session=session, doing=doing)
+            devtools.call("Page.setLifecycleEventsEnabled", {"enabled": True}, session, doing)
             navigated = devtools.call("Page.navigate", {"url": page.as_uri()}, session, doing)
             assert "errorText" not in navigated, f"{page}: {navigated['errorText']}"
-            devtools.wait_event(session, "Page.loadEventFired", doing)
+            loader = navigated["loaderId"]
+            # the load of this navigation, not a late one of the target's first about:blank
+            devtools.wait_event(session, "Page.lifecycleEvent", doing, lambda params: (
+                params["name"] == "load" and params["loaderId"] == loader))
             devtools.call("Emulation.setVirtualTimePolicy", {
                 "policy": "advance", "budget": 5000}, session, doing)
             devtools.wait_event(session, "Emulation.virtualTimeBudgetExpired", doing)
-            yield devtools, session, navigated["loaderId"]
+            yield devtools, session, loader
         except DevToolsError:
             raise  # Chromium does not answer: closing the context would only wait again
         except BaseException:
