@@ -5,7 +5,7 @@ a fresh browser context of its own, so pages share no cache, storage or history.
 protocol tells us what the page did: every console message, uncaught exception and log
 entry, every request it made beyond loading itself. After the load event, virtual time
 runs 5 s ahead (as ``--virtual-time-budget=5000`` did), so timers the page set have fired;
-then every chart is measured after layout and the DOM is read.
+then every chart is measured after layout and the DOM is read (and the page printed).
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ class Seen:
     charts: list[list]  # [width, height, shapes, kind] per svg.chart
     console: list[str]  # console messages, uncaught exceptions, log entries
     requests: list[str]  # URLs the page asked for, itself left out
+    pdf: bytes = b""  # the page printed, when asked for
 
 
 class Browser:
@@ -62,9 +63,10 @@ class Browser:
         self.workdir = workdir
         self._devtools: DevTools | None = None
 
-    def open(self, page: Path, script: str = "") -> Seen:
+    def open(self, page: Path, script: str = "", pdf: bool = False) -> Seen:
         """``page`` as shown on screen; ``script`` runs in it after the load event,
-        before the charts are measured."""
+        before the charts are measured; ``pdf``: then print it as Chromium's
+        --print-to-pdf does (the page's own paper size, backgrounds, no header)."""
         with self._tab(page) as (devtools, session, loader):
             doing = f"opening {page}"
             if script:
@@ -72,20 +74,17 @@ class Browser:
             charts = self._evaluate(devtools, session, CHART_SIZES, doing)
             dom = self._evaluate(devtools, session, "document.documentElement.outerHTML",
                                  doing)
+            printed = b""
+            if pdf:
+                printed = base64.b64decode(devtools.call("Page.printToPDF", {
+                    **LETTER, "preferCSSPageSize": True, "printBackground": True,
+                    "displayHeaderFooter": False}, session, f"printing {page}")["data"])
             events = devtools.events.get(session, [])
         requests = sorted({e["params"]["request"]["url"] for e in events
                            if e["method"] == "Network.requestWillBeSent"
                            and e["params"]["requestId"] != loader})
-        return Seen(dom, charts, [line for e in events if (line := _console(e))], requests)
-
-    def print_pdf(self, page: Path) -> bytes:
-        """``page`` printed as Chromium's --print-to-pdf does: the page's own paper size,
-        backgrounds, no header or footer."""
-        with self._tab(page) as (devtools, session, _):
-            printed = devtools.call("Page.printToPDF", {
-                **LETTER, "preferCSSPageSize": True, "printBackground": True,
-                "displayHeaderFooter": False}, session, f"printing {page}")
-        return base64.b64decode(printed["data"])
+        return Seen(dom, charts, [line for e in events if (line := _console(e))], requests,
+                    printed)
 
     @contextmanager
     def _tab(self, page: Path) -> Iterator[tuple[DevTools, str, str]]:
