@@ -25,7 +25,8 @@ Message = dict[str, Any]
 
 
 class DevToolsError(AssertionError):
-    """Chromium refused a command, stopped answering or exited."""
+    """Chromium refused a command, stopped answering or exited (an AssertionError: pytest
+    shows its message, not the protocol client's traceback, as the reason)."""
 
 
 def _high_fd(fd: int) -> int:
@@ -105,7 +106,7 @@ class DevTools:
             left = deadline - time.monotonic()
             if left <= 0 or not select.select([self._in], [], [], left)[0]:
                 raise DevToolsError(
-                    f"Chromium did not answer {method} {doing} within {self.timeout:.0f} s"
+                    f"Chromium did not answer {method} {doing} within {self.timeout:g} s"
                     + self._log_tail())
             chunk = os.read(self._in, 1 << 16)
             if not chunk:

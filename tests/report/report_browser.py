@@ -90,7 +90,7 @@ class Browser:
     def _tab(self, page: Path) -> Iterator[tuple[DevTools, str, str]]:
         """A fresh context with ``page`` loaded and 5 s of virtual time run; yields the
         protocol, the page's session and the loader id of its own navigation."""
-        devtools = self._chromium()
+        devtools = self.devtools()
         doing = f"opening {page}"
         context = devtools.call("Target.createBrowserContext", doing=doing)["browserContextId"]
         session = ""
@@ -134,7 +134,8 @@ class Browser:
         assert "exceptionDetails" not in answer, f"{doing}: {answer['exceptionDetails']}"
         return answer["result"]["value"]
 
-    def _chromium(self) -> DevTools:
+    def devtools(self) -> DevTools:
+        """The protocol to Chromium, started on first use."""
         if self._devtools is None:
             self.workdir.mkdir(parents=True, exist_ok=True)
             self._devtools = DevTools(flags(self.workdir / "profile"),
