@@ -14,13 +14,14 @@ StandCloud. The old placement inside ``[stand_cloud]`` is still read, with a not
 
 from __future__ import annotations
 
-import re
+import dataclasses
+import math
 import sys
+import typing
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
-
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
 from bridge.errors import BridgeError, ConfigError
 
@@ -36,22 +37,26 @@ IGNORED_HARDPY_SECTIONS = ("database", "frontend", "socket")
 IGNORED_HARDPY_KEYS = ("tests_dir", "current_test_config", "test_configs", "sound_on",
                        "enable_test_pass_fail_modal")
 
+# The schema: frozen dataclasses, one field per key, constraints in the field's metadata
+# ("strict": only a TOML bool; "ge"/"le"; "finite"; "aliases": other spellings read;
+# "extra": this field takes the section's other keys). config_pydantic.py builds pydantic
+# models from them for what the quick reading below does not settle.
+_STRICT = {"strict": True}  # "no" must not read as false and, e.g., turn TLS checks off
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
-
-class StoreSection(_Strict):
+@dataclass(frozen=True)
+class StoreSection:
     path: Path = Path(DEFAULT_STORE)
 
 
-class StandSection(_Strict):
+@dataclass(frozen=True)
+class StandSection:
     """How the stand runs: on real instruments or on their simulators."""
 
     mode: Literal["real", "sim"] = "real"
     #: Seconds between the attempts of an ``attempt(n)`` case (HardPy pauses 1 s), so
     #: that what failed transiently (a port, a supply settling) gets time to recover.
-    attempt_pause: float = Field(default=1.0, ge=0, le=3600, allow_inf_nan=False)
+    attempt_pause: float = field(default=1.0, metadata={"ge": 0, "le": 3600, "finite": True})
     #: The strict rule: a failing measurement fails its case at the call. HardPy (and our
     #: default) only records it and lets the plan's asserts decide.
     measurements_fail_case: bool = False
@@ -61,59 +66,62 @@ class StandSection(_Strict):
 BRIDGE_CLOUD_KEYS = ("verify", "ca_file", "fill_unknown")
 
 
-class StandCloudSection(_Strict):
+@dataclass(frozen=True)
+class StandCloudSection:
     """HardPy's ``[stand_cloud]``; ``verify``, ``ca_file`` and ``fill_unknown`` hold the
     values in use (from ``[bridge.stand_cloud]``, or from here where they used to be)."""
 
     address: str = ""
     # HardPy's own docs spell it api-key; both are read.
-    api_key: str = Field(default="", validation_alias=AliasChoices("api_key", "api-key"))
-    autosync: StrictBool = False
-    autosync_timeout: int = Field(default=30, ge=1)
-    connection_only: StrictBool = False
-    verify: StrictBool = True
+    api_key: str = field(default="", metadata={"aliases": ("api_key", "api-key")})
+    autosync: bool = field(default=False, metadata=_STRICT)
+    autosync_timeout: int = field(default=30, metadata={"ge": 1})
+    connection_only: bool = field(default=False, metadata=_STRICT)
+    verify: bool = field(default=True, metadata=_STRICT)
     ca_file: Path | None = None
-    fill_unknown: StrictBool = False  # HardPy's "unknown" fill-in of missing mandatory fields
+    # HardPy's "unknown" fill-in of missing mandatory fields
+    fill_unknown: bool = field(default=False, metadata=_STRICT)
 
 
-class BridgeCloudSection(_Strict):
+@dataclass(frozen=True)
+class BridgeCloudSection:
     """``[bridge.stand_cloud]``: how our client talks to StandCloud."""
 
-    verify: StrictBool = True  # "no" must not read as false and turn TLS checks off
+    verify: bool = field(default=True, metadata=_STRICT)
     ca_file: Path | None = None
-    fill_unknown: StrictBool = False  # HardPy's "unknown" fill-in of missing mandatory fields
+    # HardPy's "unknown" fill-in of missing mandatory fields
+    fill_unknown: bool = field(default=False, metadata=_STRICT)
 
 
-class BridgeSection(_Strict):
+@dataclass(frozen=True)
+class BridgeSection:
     """``[bridge]``: stand-bridge's own keys, out of HardPy's sections."""
 
     #: With real HardPy installed our plugin steps aside unless this is true (or
     #: ``--bridge`` is given); false keeps it aside even without HardPy.
-    enabled: StrictBool | None = None
-    stand_cloud: BridgeCloudSection = BridgeCloudSection()
+    enabled: bool | None = field(default=None, metadata=_STRICT)
+    stand_cloud: BridgeCloudSection = field(default_factory=BridgeCloudSection)
 
 
-class InstrumentSection(BaseModel):
+@dataclass(frozen=True)
+class InstrumentSection:
     """One instrument: its driver class, its resource, and driver options (the rest)."""
 
-    model_config = ConfigDict(extra="allow", frozen=True)
     driver: str
     resource: str | None = None
-
-    @property
-    def options(self) -> dict[str, Any]:
-        return dict(self.model_extra or {})
+    options: dict[str, Any] = field(default_factory=dict, metadata={"extra": True})
 
 
-class BridgeConfig(_Strict):
+@dataclass(frozen=True)
+class BridgeConfig:
     title: str | None = None
     tests_name: str | None = None
-    bridge: BridgeSection = BridgeSection()
-    store: StoreSection = StoreSection()
-    stand: StandSection = StandSection()
-    stand_cloud: StandCloudSection = StandCloudSection()
-    instruments: dict[str, InstrumentSection] = {}
-    slots: dict[str, dict[str, Any]] = {}
+    bridge: BridgeSection = field(default_factory=BridgeSection)
+    store: StoreSection = field(default_factory=StoreSection)
+    stand: StandSection = field(default_factory=StandSection)
+    stand_cloud: StandCloudSection = field(default_factory=StandCloudSection)
+    instruments: dict[str, InstrumentSection] = field(default_factory=dict)
+    slots: dict[str, dict[str, Any]] = field(default_factory=dict)
     # HardPy-only sections and keys: accepted, not used (see ignored_hardpy_keys).
     database: dict[str, Any] | None = None
     frontend: dict[str, Any] | None = None
@@ -214,41 +222,125 @@ def load_config(path: Path | None) -> StandConfig:
         raise ConfigError(f"not valid TOML: {exc}", path=path) from exc
     except RecursionError:
         raise ConfigError("nested too deeply to be a configuration", path=path) from None
-    try:
-        model = BridgeConfig.model_validate(data)
-    except ValidationError as exc:
-        raise _explain(exc, path, text) from None
-    moved = [key for key in BRIDGE_CLOUD_KEYS if key in model.stand_cloud.model_fields_set]
-    return StandConfig(_with_bridge_cloud_keys(model), path, moved)
+    model = _read(BridgeConfig, data)
+    if model is None:  # not plainly right: pydantic decides, and explains what is wrong
+        from bridge.config_pydantic import validate
+
+        model = validate(BridgeConfig, data, path, text)
+    cloud = data.get("stand_cloud", {})  # a valid file: each section is a table
+    moved = [key for key in BRIDGE_CLOUD_KEYS if key in cloud]
+    return StandConfig(_with_bridge_cloud_keys(model, data), path, moved)
 
 
-def _with_bridge_cloud_keys(model: BridgeConfig) -> BridgeConfig:
+def _with_bridge_cloud_keys(model: BridgeConfig, data: dict[str, Any]) -> BridgeConfig:
     """``[bridge.stand_cloud]`` over the old placement in ``[stand_cloud]``: one place to read."""
-    given = model.bridge.stand_cloud.model_dump(exclude_unset=True)
+    given = data.get("bridge", {}).get("stand_cloud", {})
     if not given:
         return model
-    return model.model_copy(update={"stand_cloud": model.stand_cloud.model_copy(update=given)})
+    ours = model.bridge.stand_cloud
+    update = {key: getattr(ours, key) for key in BRIDGE_CLOUD_KEYS if key in given}
+    return dataclasses.replace(model, stand_cloud=dataclasses.replace(model.stand_cloud, **update))
 
 
-def _explain(exc: ValidationError, path: Path, text: str) -> ConfigError:
-    """Turn pydantic's first complaint into 'file:line: key: what was expected'."""
-    error = exc.errors()[0]
-    location = [str(part) for part in error["loc"]]
-    key = ".".join(location)
-    if error["type"] == "extra_forbidden":
-        what = "unknown key"
-    else:
-        what = f"{error['msg']} (got {error.get('input')!r})"
-    return ConfigError(what, path=path, line=_line_of(text, location), key=key)
+# -- the quick reading ----------------------------------------------------------------------
+# A hardpy.toml as people write it (each value of its key's own TOML type) is read here
+# without pydantic, which costs a plan's pytest process ~0.15 s to import and build. It
+# accepts only what pydantic accepts with the same result; anything else (a wrong key or
+# type, a value pydantic would convert, a bound crossed) goes to pydantic, whose errors
+# are the ones users see.
+
+_UNSURE: Any = object()
 
 
-def _line_of(text: str, location: list[str]) -> int | None:
-    """Best-effort line number of the last key of ``location`` in the TOML text."""
-    if not location:
+class _Field(typing.NamedTuple):
+    name: str
+    hint: Any
+    metadata: typing.Mapping[str, Any]
+    required: bool
+
+
+def _fields_of(cls: type) -> dict[str, _Field]:
+    """Key as written in the file -> its field (aliases too; not the "extra" field)."""
+    hints = typing.get_type_hints(cls)
+    keys = {}
+    for spec in dataclasses.fields(cls):
+        if spec.metadata.get("extra"):
+            continue
+        required = spec.default is dataclasses.MISSING \
+            and spec.default_factory is dataclasses.MISSING
+        item = _Field(spec.name, hints[spec.name], spec.metadata, required)
+        for key in spec.metadata.get("aliases", (spec.name,)):
+            keys[key] = item
+    return keys
+
+
+_SECTIONS: tuple[type, ...] = (StoreSection, StandSection, StandCloudSection,
+                               BridgeCloudSection, BridgeSection, InstrumentSection, BridgeConfig)
+_KEYS: dict[type, dict[str, _Field]] = {cls: _fields_of(cls) for cls in _SECTIONS}
+_EXTRA: dict[type, str | None] = {
+    cls: next((spec.name for spec in dataclasses.fields(cls) if spec.metadata.get("extra")), None)
+    for cls in _SECTIONS}
+
+
+def _read(cls: type, data: Any) -> Any:
+    """``data`` as a ``cls``, or None if pydantic must decide."""
+    if type(data) is not dict:
         return None
-    leaf = re.escape(location[-1])
-    pattern = re.compile(rf"^\s*(\[+\s*)?([\w.\"-]*\.)?\"?{leaf}\"?\s*(=|\])")
-    for number, line in enumerate(text.splitlines(), start=1):
-        if pattern.match(line):
-            return number
-    return None
+    keys, extra_field = _KEYS[cls], _EXTRA[cls]
+    values: dict[str, Any] = {}
+    extra: dict[str, Any] = {}
+    for key, value in data.items():
+        spec = keys.get(key)
+        if spec is None:
+            if extra_field is None:
+                return None
+            extra[key] = value
+            continue
+        if spec.name in values:  # two spellings of one key
+            return None
+        values[spec.name] = _value(spec.hint, spec.metadata, value)
+        if values[spec.name] is _UNSURE:
+            return None
+    if any(spec.required and spec.name not in values for spec in keys.values()):
+        return None
+    if extra_field is not None:
+        values[extra_field] = extra
+    return cls(**values)
+
+
+def _value(hint: Any, metadata: typing.Mapping[str, Any], value: Any) -> Any:
+    """One value as pydantic would give it, else _UNSURE (only TOML's own types come)."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    kind = type(value)
+    if hint in _KEYS:
+        found = _read(hint, value)
+        return _UNSURE if found is None else found
+    if origin in (typing.Union, _UNION_TYPE):  # X | None: TOML has no None
+        return _value(args[0], metadata, value) if len(args) == 2 and args[1] is type(None) \
+            else _UNSURE
+    if origin is dict:
+        if kind is not dict:
+            return _UNSURE
+        items = {key: _value(args[1], {}, item) for key, item in value.items()}
+        return _UNSURE if _UNSURE in items.values() else items
+    if hint is Any:
+        return value
+    if origin is Literal:
+        return value if kind is str and value in args else _UNSURE
+    if hint is str or hint is bool:
+        return value if kind is hint else _UNSURE
+    if hint is Path:
+        return Path(value) if kind is str and value else _UNSURE
+    if hint is int:
+        return value if kind is int and _within(value, metadata) else _UNSURE
+    if hint is float:  # an int as pydantic converts it: exactly, so not beyond 2**53
+        ok = math.isfinite(value) if kind is float else kind is int and abs(value) <= 2**53
+        return float(value) if ok and _within(value, metadata) else _UNSURE
+    return _UNSURE
+
+
+def _within(value: float, metadata: typing.Mapping[str, Any]) -> bool:
+    return value >= metadata.get("ge", -math.inf) and value <= metadata.get("le", math.inf)
+
+
+_UNION_TYPE = type(int | None)

@@ -267,7 +267,7 @@ def check_json(kind: str, data: dict[str, Any]) -> None:
 def flat_info(kind: str, data: dict[str, Any]) -> dict[str, Any]:
     """Info values are flat in StandCloud's format: str, int, float or None (datetimes
     become ISO 8601 text); anything else is refused, naming the key."""
-    from bridge.models import iso_dates  # loaded anyway in a run (the config uses pydantic)
+    from bridge.values import iso_dates
 
     data = iso_dates(data)
     check_json(kind, data)
