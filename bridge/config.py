@@ -12,13 +12,17 @@ every key of ours lives in our own top-level sections, ``[bridge.stand_cloud]`` 
 StandCloud. The old placement inside ``[stand_cloud]`` is still read, with a notice.
 """
 
-# No `from __future__ import annotations`: the sections' annotations are read as objects.
+from __future__ import annotations
+
+import dataclasses
+import math
 import sys
+import typing
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from bridge.config_schema import Record, key, read, replace
 from bridge.errors import BridgeError, ConfigError
 
 if sys.version_info >= (3, 11):
@@ -33,24 +37,26 @@ IGNORED_HARDPY_SECTIONS = ("database", "frontend", "socket")
 IGNORED_HARDPY_KEYS = ("tests_dir", "current_test_config", "test_configs", "sound_on",
                        "enable_test_pass_fail_modal")
 
-# The schema: one Record per section, one attribute per key, its rules in key(...)
-# (config_schema.py says which). config_pydantic.py builds pydantic models from them for
-# what the quick reading does not settle.
-# strict=True: only a TOML bool, so that "no" does not read as false (and, say, turn TLS
-# checks off).
+# The schema: frozen dataclasses, one field per key, constraints in the field's metadata
+# ("strict": only a TOML bool; "ge"/"le"; "finite"; "aliases": other spellings read;
+# "extra": this field takes the section's other keys). config_pydantic.py builds pydantic
+# models from them for what the quick reading below does not settle.
+_STRICT = {"strict": True}  # "no" must not read as false and, e.g., turn TLS checks off
 
 
-class StoreSection(Record):
+@dataclass(frozen=True)
+class StoreSection:
     path: Path = Path(DEFAULT_STORE)
 
 
-class StandSection(Record):
+@dataclass(frozen=True)
+class StandSection:
     """How the stand runs: on real instruments or on their simulators."""
 
     mode: Literal["real", "sim"] = "real"
     #: Seconds between the attempts of an ``attempt(n)`` case (HardPy pauses 1 s), so
     #: that what failed transiently (a port, a supply settling) gets time to recover.
-    attempt_pause: float = key(default=1.0, ge=0, le=3600, finite=True)
+    attempt_pause: float = field(default=1.0, metadata={"ge": 0, "le": 3600, "finite": True})
     #: The strict rule: a failing measurement fails its case at the call. HardPy (and our
     #: default) only records it and lets the plan's asserts decide.
     measurements_fail_case: bool = False
@@ -60,57 +66,62 @@ class StandSection(Record):
 BRIDGE_CLOUD_KEYS = ("verify", "ca_file", "fill_unknown")
 
 
-class StandCloudSection(Record):
+@dataclass(frozen=True)
+class StandCloudSection:
     """HardPy's ``[stand_cloud]``; ``verify``, ``ca_file`` and ``fill_unknown`` hold the
     values in use (from ``[bridge.stand_cloud]``, or from here where they used to be)."""
 
     address: str = ""
     # HardPy's own docs spell it api-key; both are read.
-    api_key: str = key(default="", aliases=("api_key", "api-key"))
-    autosync: bool = key(default=False, strict=True)
-    autosync_timeout: int = key(default=30, ge=1)
-    connection_only: bool = key(default=False, strict=True)
-    verify: bool = key(default=True, strict=True)
+    api_key: str = field(default="", metadata={"aliases": ("api_key", "api-key")})
+    autosync: bool = field(default=False, metadata=_STRICT)
+    autosync_timeout: int = field(default=30, metadata={"ge": 1})
+    connection_only: bool = field(default=False, metadata=_STRICT)
+    verify: bool = field(default=True, metadata=_STRICT)
     ca_file: Path | None = None
     # HardPy's "unknown" fill-in of missing mandatory fields
-    fill_unknown: bool = key(default=False, strict=True)
+    fill_unknown: bool = field(default=False, metadata=_STRICT)
 
 
-class BridgeCloudSection(Record):
+@dataclass(frozen=True)
+class BridgeCloudSection:
     """``[bridge.stand_cloud]``: how our client talks to StandCloud."""
 
-    verify: bool = key(default=True, strict=True)
+    verify: bool = field(default=True, metadata=_STRICT)
     ca_file: Path | None = None
     # HardPy's "unknown" fill-in of missing mandatory fields
-    fill_unknown: bool = key(default=False, strict=True)
+    fill_unknown: bool = field(default=False, metadata=_STRICT)
 
 
-class BridgeSection(Record):
+@dataclass(frozen=True)
+class BridgeSection:
     """``[bridge]``: stand-bridge's own keys, out of HardPy's sections."""
 
     #: With real HardPy installed our plugin steps aside unless this is true (or
     #: ``--bridge`` is given); false keeps it aside even without HardPy.
-    enabled: bool | None = key(default=None, strict=True)
-    stand_cloud: BridgeCloudSection = key(default_factory=BridgeCloudSection)
+    enabled: bool | None = field(default=None, metadata=_STRICT)
+    stand_cloud: BridgeCloudSection = field(default_factory=BridgeCloudSection)
 
 
-class InstrumentSection(Record):
+@dataclass(frozen=True)
+class InstrumentSection:
     """One instrument: its driver class, its resource, and driver options (the rest)."""
 
     driver: str
     resource: str | None = None
-    options: dict[str, Any] = key(default_factory=dict, extra=True)
+    options: dict[str, Any] = field(default_factory=dict, metadata={"extra": True})
 
 
-class BridgeConfig(Record):
+@dataclass(frozen=True)
+class BridgeConfig:
     title: str | None = None
     tests_name: str | None = None
-    bridge: BridgeSection = key(default_factory=BridgeSection)
-    store: StoreSection = key(default_factory=StoreSection)
-    stand: StandSection = key(default_factory=StandSection)
-    stand_cloud: StandCloudSection = key(default_factory=StandCloudSection)
-    instruments: dict[str, InstrumentSection] = key(default_factory=dict)
-    slots: dict[str, dict[str, Any]] = key(default_factory=dict)
+    bridge: BridgeSection = field(default_factory=BridgeSection)
+    store: StoreSection = field(default_factory=StoreSection)
+    stand: StandSection = field(default_factory=StandSection)
+    stand_cloud: StandCloudSection = field(default_factory=StandCloudSection)
+    instruments: dict[str, InstrumentSection] = field(default_factory=dict)
+    slots: dict[str, dict[str, Any]] = field(default_factory=dict)
     # HardPy-only sections and keys: accepted, not used (see ignored_hardpy_keys).
     database: dict[str, Any] | None = None
     frontend: dict[str, Any] | None = None
@@ -211,7 +222,7 @@ def load_config(path: Path | None) -> StandConfig:
         raise ConfigError(f"not valid TOML: {exc}", path=path) from exc
     except RecursionError:
         raise ConfigError("nested too deeply to be a configuration", path=path) from None
-    model = read(BridgeConfig, data)
+    model = _read(BridgeConfig, data)
     if model is None:  # not plainly right: pydantic decides, and explains what is wrong
         from bridge.config_pydantic import validate
 
@@ -228,4 +239,108 @@ def _with_bridge_cloud_keys(model: BridgeConfig, data: dict[str, Any]) -> Bridge
         return model
     ours = model.bridge.stand_cloud
     update = {key: getattr(ours, key) for key in BRIDGE_CLOUD_KEYS if key in given}
-    return replace(model, stand_cloud=replace(model.stand_cloud, **update))
+    return dataclasses.replace(model, stand_cloud=dataclasses.replace(model.stand_cloud, **update))
+
+
+# -- the quick reading ----------------------------------------------------------------------
+# A hardpy.toml as people write it (each value of its key's own TOML type) is read here
+# without pydantic, which costs a plan's pytest process ~0.15 s to import and build. It
+# accepts only what pydantic accepts with the same result; anything else (a wrong key or
+# type, a value pydantic would convert, a bound crossed) goes to pydantic, whose errors
+# are the ones users see.
+
+_UNSURE: Any = object()
+
+
+class _Field(typing.NamedTuple):
+    name: str
+    hint: Any
+    metadata: typing.Mapping[str, Any]
+    required: bool
+
+
+def _fields_of(cls: type) -> dict[str, _Field]:
+    """Key as written in the file -> its field (aliases too; not the "extra" field)."""
+    hints = typing.get_type_hints(cls)
+    keys = {}
+    for spec in dataclasses.fields(cls):
+        if spec.metadata.get("extra"):
+            continue
+        required = spec.default is dataclasses.MISSING \
+            and spec.default_factory is dataclasses.MISSING
+        item = _Field(spec.name, hints[spec.name], spec.metadata, required)
+        for key in spec.metadata.get("aliases", (spec.name,)):
+            keys[key] = item
+    return keys
+
+
+_SECTIONS: tuple[type, ...] = (StoreSection, StandSection, StandCloudSection,
+                               BridgeCloudSection, BridgeSection, InstrumentSection, BridgeConfig)
+_KEYS: dict[type, dict[str, _Field]] = {cls: _fields_of(cls) for cls in _SECTIONS}
+_EXTRA: dict[type, str | None] = {
+    cls: next((spec.name for spec in dataclasses.fields(cls) if spec.metadata.get("extra")), None)
+    for cls in _SECTIONS}
+
+
+def _read(cls: type, data: Any) -> Any:
+    """``data`` as a ``cls``, or None if pydantic must decide."""
+    if type(data) is not dict:
+        return None
+    keys, extra_field = _KEYS[cls], _EXTRA[cls]
+    values: dict[str, Any] = {}
+    extra: dict[str, Any] = {}
+    for key, value in data.items():
+        spec = keys.get(key)
+        if spec is None:
+            if extra_field is None:
+                return None
+            extra[key] = value
+            continue
+        if spec.name in values:  # two spellings of one key
+            return None
+        values[spec.name] = _value(spec.hint, spec.metadata, value)
+        if values[spec.name] is _UNSURE:
+            return None
+    if any(spec.required and spec.name not in values for spec in keys.values()):
+        return None
+    if extra_field is not None:
+        values[extra_field] = extra
+    return cls(**values)
+
+
+def _value(hint: Any, metadata: typing.Mapping[str, Any], value: Any) -> Any:
+    """One value as pydantic would give it, else _UNSURE (only TOML's own types come)."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    kind = type(value)
+    if hint in _KEYS:
+        found = _read(hint, value)
+        return _UNSURE if found is None else found
+    if origin in (typing.Union, _UNION_TYPE):  # X | None: TOML has no None
+        return _value(args[0], metadata, value) if len(args) == 2 and args[1] is type(None) \
+            else _UNSURE
+    if origin is dict:
+        if kind is not dict:
+            return _UNSURE
+        items = {key: _value(args[1], {}, item) for key, item in value.items()}
+        return _UNSURE if _UNSURE in items.values() else items
+    if hint is Any:
+        return value
+    if origin is Literal:
+        return value if kind is str and value in args else _UNSURE
+    if hint is str or hint is bool:
+        return value if kind is hint else _UNSURE
+    if hint is Path:
+        return Path(value) if kind is str and value else _UNSURE
+    if hint is int:
+        return value if kind is int and _within(value, metadata) else _UNSURE
+    if hint is float:  # an int as pydantic converts it: exactly, so not beyond 2**53
+        ok = math.isfinite(value) if kind is float else kind is int and abs(value) <= 2**53
+        return float(value) if ok and _within(value, metadata) else _UNSURE
+    return _UNSURE
+
+
+def _within(value: float, metadata: typing.Mapping[str, Any]) -> bool:
+    return value >= metadata.get("ge", -math.inf) and value <= metadata.get("le", math.inf)
+
+
+_UNION_TYPE = type(int | None)

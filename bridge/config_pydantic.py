@@ -2,13 +2,14 @@
 does not settle: a value to convert, or a mistake to explain as 'file:line: key: what
 was expected'.
 
-The pydantic models are built from config.py's records (their one definition), on
+The pydantic models are built from config.py's dataclasses (their one definition), on
 first use: importing pydantic and building them costs ~0.15 s, which a plan whose file
 is plainly right never pays.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 import typing
@@ -25,57 +26,61 @@ from pydantic import (
     create_model,
 )
 
-from bridge.config_schema import Record, is_record
 from bridge.errors import ConfigError
 
+_CONSTRAINTS = {"ge": "ge", "le": "le"}
 
-def validate(cls: type[Record], data: Any, path: Path, text: str) -> Any:
-    """``data`` validated as the record ``cls``; a ConfigError naming line and key."""
+
+def validate(cls: type, data: Any, path: Path, text: str) -> Any:
+    """``data`` validated as the dataclass ``cls``; a ConfigError naming line and key."""
     try:
         model = _model(cls).model_validate(data)
     except ValidationError as exc:
         raise _explain(exc, path, text) from None
-    return _record(cls, model)
+    return _dataclass(cls, model)
 
 
-def _model(cls: type[Record]) -> type[BaseModel]:
-    """The pydantic model of a section: same keys, types, defaults and bounds (built once)."""
-    for model, record in _RECORD_OF.items():
-        if record is cls:
-            return model
+@functools.cache
+def _model(cls: type) -> type[BaseModel]:
+    """The pydantic model of a config dataclass: same keys, types, defaults and bounds."""
+    hints = typing.get_type_hints(cls)
     fields: dict[str, Any] = {}
     extra: typing.Literal["allow", "forbid"] = "forbid"
-    for spec in cls.KEYS.values():
-        rules = spec.rules
-        if rules.get("extra"):
+    for spec in dataclasses.fields(cls):
+        meta = spec.metadata
+        if meta.get("extra"):
             extra = "allow"
             continue
-        options: dict[str, Any] = {name: rules[name] for name in ("ge", "le") if name in rules}
-        if rules.get("finite"):
+        options: dict[str, Any] = {key: meta[name] for name, key in _CONSTRAINTS.items()
+                                   if name in meta}
+        if meta.get("finite"):
             options["allow_inf_nan"] = False
-        if "aliases" in rules:
-            options["validation_alias"] = AliasChoices(*rules["aliases"])
-        if spec.factory is not None:
-            options["default_factory"] = _model(spec.factory) if is_record(spec.factory) \
-                else spec.factory
-        elif not spec.required:
+        if "aliases" in meta:
+            options["validation_alias"] = AliasChoices(*meta["aliases"])
+        if spec.default_factory is not dataclasses.MISSING:
+            factory = spec.default_factory
+            options["default_factory"] = _model(factory) if dataclasses.is_dataclass(factory) \
+                else factory
+        elif spec.default is not dataclasses.MISSING:
             options["default"] = spec.default
-        fields[spec.name] = (_hint(spec.hint, bool(rules.get("strict"))), Field(**options))
+        fields[spec.name] = (_hint(hints[spec.name], bool(meta.get("strict"))),
+                             Field(**options))
     model = create_model(cls.__name__, __config__=ConfigDict(extra=extra, frozen=True),
                          **fields)
-    _RECORD_OF[model] = cls
+    _DATACLASS_OF[model] = cls
     return model
 
 
-_RECORD_OF: dict[type[BaseModel], type[Record]] = {}
+_DATACLASS_OF: dict[type[BaseModel], type] = {}
 
 
 def _hint(hint: Any, strict: bool) -> Any:
-    """A key's type as pydantic's: sections as their models, a strict bool as StrictBool."""
+    """A dataclass field's type as pydantic's: nested dataclasses as their models,
+    a strict bool as StrictBool."""
     if hint is bool and strict:
         return StrictBool
-    if is_record(hint):
-        return _model(hint)
+    if dataclasses.is_dataclass(hint):
+        return _model(hint)  # type: ignore[arg-type]
     args = typing.get_args(hint)
     if not args or typing.get_origin(hint) is typing.Literal:
         return hint
@@ -85,11 +90,11 @@ def _hint(hint: Any, strict: bool) -> Any:
     return functools.reduce(lambda left, right: left | right, inner)  # X | None
 
 
-def _record(cls: type[Record], model: BaseModel) -> Any:
-    """The validated model as the section's record."""
+def _dataclass(cls: type, model: BaseModel) -> Any:
+    """The validated model as the config dataclass."""
     values: dict[str, Any] = {}
-    for spec in cls.KEYS.values():
-        if spec.rules.get("extra"):
+    for spec in dataclasses.fields(cls):
+        if spec.metadata.get("extra"):
             values[spec.name] = dict(model.model_extra or {})
         else:
             values[spec.name] = _plain(getattr(model, spec.name))
@@ -98,7 +103,7 @@ def _record(cls: type[Record], model: BaseModel) -> Any:
 
 def _plain(value: Any) -> Any:
     if isinstance(value, BaseModel):
-        return _record(_RECORD_OF[type(value)], value)
+        return _dataclass(_DATACLASS_OF[type(value)], value)
     if isinstance(value, dict):
         return {key: _plain(item) for key, item in value.items()}
     return value

@@ -85,8 +85,9 @@ def find_config_file(config: pytest.Config, given: str | None, args: list[str]) 
 
 def with_command_line(stand: StandConfig, config: pytest.Config) -> StandConfig:
     """The configuration with HardPy's command-line options applied over the file's."""
+    from dataclasses import replace
+
     from bridge.config import StandConfig
-    from bridge.config_schema import replace
 
     model = stand.model
     name = config.getoption("hardpy_tests_name")

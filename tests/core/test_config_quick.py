@@ -11,7 +11,6 @@ import pytest
 
 from bridge import config
 from bridge.config_pydantic import validate
-from bridge.config_schema import read
 from bridge.errors import ConfigError
 
 # TOML's own types, and values at and past each bound
@@ -54,7 +53,7 @@ def test_the_quick_reading_gives_what_pydantic_gives_or_leaves_it_to_pydantic():
     quick_answers = 0
     for _ in range(3000):
         document = _document(rng)
-        quick = read(config.BridgeConfig, document)
+        quick = config._read(config.BridgeConfig, document)
         if quick is None:
             continue
         quick_answers += 1
@@ -98,18 +97,3 @@ def test_values_pydantic_converts_are_read_as_before(tmp_path):
             stand.stand_cloud.autosync_timeout) == (0.0, True, 30)
     assert type(stand.stand.attempt_pause) is float and type(stand.stand_cloud.autosync_timeout) \
         is int
-
-
-def test_a_section_is_frozen_compared_by_value_and_copied_with_changes():
-    from bridge.config_schema import replace
-
-    section = config.StandCloudSection(address="sc.example")
-    with pytest.raises(AttributeError, match="frozen"):
-        section.address = "elsewhere"  # type: ignore[misc]
-    assert section == config.StandCloudSection(address="sc.example") != config.StandSection()
-    changed = replace(section, autosync=True)
-    assert (changed.address, changed.autosync, section.autosync) == ("sc.example", True, False)
-    assert repr(section).startswith("StandCloudSection(address='sc.example', api_key='',")
-    with pytest.raises(TypeError, match="needs driver"):
-        config.InstrumentSection()  # type: ignore[call-arg]
-    assert config.BridgeConfig().instruments is not config.BridgeConfig().instruments
