@@ -11,6 +11,7 @@ import pytest
 
 from bridge import config
 from bridge.config_pydantic import validate
+from bridge.config_quick import read_plainly
 from bridge.errors import ConfigError
 
 # TOML's own types, and values at and past each bound
@@ -53,7 +54,7 @@ def test_the_quick_reading_gives_what_pydantic_gives_or_leaves_it_to_pydantic():
     quick_answers = 0
     for _ in range(3000):
         document = _document(rng)
-        quick = config._read(config.BridgeConfig, document)
+        quick = read_plainly(config.BridgeConfig, document)
         if quick is None:
             continue
         quick_answers += 1
