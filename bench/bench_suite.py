@@ -7,19 +7,24 @@ and the median wall times and the ratio of the bests (issue 10's measure: best o
 goal <= 1.10x at 1000 cases; the best is the run the other load on the machine
 disturbed least); for (d), the pace of the 10,000-case run at its start and at its
 end, from the stop times in the store (goal: flat, i.e. a linear total).
-``python bench/bench_suite.py 1000`` runs the 1000-case part only.
+``python bench/bench_suite.py 1000`` runs the 1000-case part only;
+``python bench/bench_suite.py 1000 --instructions`` counts the instructions of one run of
+each instead (valgrind cachegrind, after a warm-up run of each: the figure a busy
+machine does not move; PYTHONHASHSEED fixed so that both hash alike).
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from _timing import run_quietly, seconds, verdict
+from _timing import ENV, run_quietly, seconds, verdict
 
 CONFTEST = """
 import bridge
@@ -53,6 +58,25 @@ def time_suite(folder: Path, cases: int, repeat: int) -> tuple[list[float], list
     return plain, recorded
 
 
+def instructions(folder: Path, cases: int) -> tuple[int, int]:
+    """Instructions of one run each (plain, recorded into a fresh store), after a warm-up."""
+    (folder / "test_suite.py").write_text(SUITE.format(cases=cases))
+    pytest = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-x"]
+    counts = []
+    for extra in (["-p", "no:bridge"], []):
+        run_quietly([*pytest, *extra], folder)  # bytecode and rewritten tests cached
+        shutil.rmtree(folder / ".bridge", ignore_errors=True)
+        result = subprocess.run(
+            ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
+             *pytest, *extra], cwd=folder, capture_output=True, text=True, check=False,
+            env={**ENV, "PYTHONHASHSEED": "0"})
+        found = re.search(r"I\s+refs:\s+([\d,]+)", result.stderr)
+        if result.returncode != 0 or found is None:
+            sys.exit(f"valgrind failed ({result.returncode}):\n{result.stderr[-2000:]}")
+        counts.append(int(found.group(1).replace(",", "")))
+    return counts[0], counts[1]
+
+
 def case_pace(store: Path, first: int, last: int) -> tuple[float, float]:
     """Mean seconds per case over the run's first and last ``first``/``last`` cases,
     from the stop times the store recorded: the slope of the run, drift-free."""
@@ -67,6 +91,14 @@ def main() -> None:
         folder = Path(tmp)
         (folder / "hardpy.toml").write_text('title = "bench"\n')
         (folder / "conftest.py").write_text(CONFTEST)
+        if "--instructions" in sys.argv[1:]:
+            plain_count, recorded_count = instructions(folder, 1000)
+            ratio = recorded_count / plain_count
+            print(f"  1000 cases, instructions: plain pytest {plain_count / 1e6:.0f} M, with "
+                  f"plugin {recorded_count / 1e6:.0f} M, ratio {ratio:.3f}x, plugin cost "
+                  f"{(recorded_count - plain_count) / 1e6:.0f} k per case (start-up included)  "
+                  f"[(a) goal <= 1.10x: {verdict(ratio, 1.10)}]")
+            return
         sizes = ((1000, 7), (10_000, 3))
         if sys.argv[1:] == ["1000"]:
             sizes = sizes[:1]

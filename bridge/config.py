@@ -14,14 +14,14 @@ StandCloud. The old placement inside ``[stand_cloud]`` is still read, with a not
 
 from __future__ import annotations
 
-import re
+import dataclasses
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StrictBool, ValidationError
-
+from bridge.config_quick import read_plainly
 from bridge.errors import BridgeError, ConfigError
 
 if sys.version_info >= (3, 11):
@@ -36,22 +36,26 @@ IGNORED_HARDPY_SECTIONS = ("database", "frontend", "socket")
 IGNORED_HARDPY_KEYS = ("tests_dir", "current_test_config", "test_configs", "sound_on",
                        "enable_test_pass_fail_modal")
 
+# The schema: frozen dataclasses, one field per key, constraints in the field's metadata
+# ("strict": only a TOML bool; "ge"/"le"; "finite"; "aliases": other spellings read;
+# "extra": this field takes the section's other keys). config_pydantic.py builds pydantic
+# models from them for what the quick reading below does not settle.
+_STRICT = {"strict": True}  # "no" must not read as false and, e.g., turn TLS checks off
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
-
-class StoreSection(_Strict):
+@dataclass(frozen=True)
+class StoreSection:
     path: Path = Path(DEFAULT_STORE)
 
 
-class StandSection(_Strict):
+@dataclass(frozen=True)
+class StandSection:
     """How the stand runs: on real instruments or on their simulators."""
 
     mode: Literal["real", "sim"] = "real"
     #: Seconds between the attempts of an ``attempt(n)`` case (HardPy pauses 1 s), so
     #: that what failed transiently (a port, a supply settling) gets time to recover.
-    attempt_pause: float = Field(default=1.0, ge=0, le=3600, allow_inf_nan=False)
+    attempt_pause: float = field(default=1.0, metadata={"ge": 0, "le": 3600, "finite": True})
     #: The strict rule: a failing measurement fails its case at the call. HardPy (and our
     #: default) only records it and lets the plan's asserts decide.
     measurements_fail_case: bool = False
@@ -61,59 +65,62 @@ class StandSection(_Strict):
 BRIDGE_CLOUD_KEYS = ("verify", "ca_file", "fill_unknown")
 
 
-class StandCloudSection(_Strict):
+@dataclass(frozen=True)
+class StandCloudSection:
     """HardPy's ``[stand_cloud]``; ``verify``, ``ca_file`` and ``fill_unknown`` hold the
     values in use (from ``[bridge.stand_cloud]``, or from here where they used to be)."""
 
     address: str = ""
     # HardPy's own docs spell it api-key; both are read.
-    api_key: str = Field(default="", validation_alias=AliasChoices("api_key", "api-key"))
-    autosync: StrictBool = False
-    autosync_timeout: int = Field(default=30, ge=1)
-    connection_only: StrictBool = False
-    verify: StrictBool = True
+    api_key: str = field(default="", metadata={"aliases": ("api_key", "api-key")})
+    autosync: bool = field(default=False, metadata=_STRICT)
+    autosync_timeout: int = field(default=30, metadata={"ge": 1})
+    connection_only: bool = field(default=False, metadata=_STRICT)
+    verify: bool = field(default=True, metadata=_STRICT)
     ca_file: Path | None = None
-    fill_unknown: StrictBool = False  # HardPy's "unknown" fill-in of missing mandatory fields
+    # HardPy's "unknown" fill-in of missing mandatory fields
+    fill_unknown: bool = field(default=False, metadata=_STRICT)
 
 
-class BridgeCloudSection(_Strict):
+@dataclass(frozen=True)
+class BridgeCloudSection:
     """``[bridge.stand_cloud]``: how our client talks to StandCloud."""
 
-    verify: StrictBool = True  # "no" must not read as false and turn TLS checks off
+    verify: bool = field(default=True, metadata=_STRICT)
     ca_file: Path | None = None
-    fill_unknown: StrictBool = False  # HardPy's "unknown" fill-in of missing mandatory fields
+    # HardPy's "unknown" fill-in of missing mandatory fields
+    fill_unknown: bool = field(default=False, metadata=_STRICT)
 
 
-class BridgeSection(_Strict):
+@dataclass(frozen=True)
+class BridgeSection:
     """``[bridge]``: stand-bridge's own keys, out of HardPy's sections."""
 
     #: With real HardPy installed our plugin steps aside unless this is true (or
     #: ``--bridge`` is given); false keeps it aside even without HardPy.
-    enabled: StrictBool | None = None
-    stand_cloud: BridgeCloudSection = BridgeCloudSection()
+    enabled: bool | None = field(default=None, metadata=_STRICT)
+    stand_cloud: BridgeCloudSection = field(default_factory=BridgeCloudSection)
 
 
-class InstrumentSection(BaseModel):
+@dataclass(frozen=True)
+class InstrumentSection:
     """One instrument: its driver class, its resource, and driver options (the rest)."""
 
-    model_config = ConfigDict(extra="allow", frozen=True)
     driver: str
     resource: str | None = None
-
-    @property
-    def options(self) -> dict[str, Any]:
-        return dict(self.model_extra or {})
+    options: dict[str, Any] = field(default_factory=dict, metadata={"extra": True})
 
 
-class BridgeConfig(_Strict):
+@dataclass(frozen=True)
+class BridgeConfig:
     title: str | None = None
     tests_name: str | None = None
-    bridge: BridgeSection = BridgeSection()
-    store: StoreSection = StoreSection()
-    stand: StandSection = StandSection()
-    stand_cloud: StandCloudSection = StandCloudSection()
-    instruments: dict[str, InstrumentSection] = {}
-    slots: dict[str, dict[str, Any]] = {}
+    bridge: BridgeSection = field(default_factory=BridgeSection)
+    store: StoreSection = field(default_factory=StoreSection)
+    stand: StandSection = field(default_factory=StandSection)
+    stand_cloud: StandCloudSection = field(default_factory=StandCloudSection)
+    instruments: dict[str, InstrumentSection] = field(default_factory=dict)
+    slots: dict[str, dict[str, Any]] = field(default_factory=dict)
     # HardPy-only sections and keys: accepted, not used (see ignored_hardpy_keys).
     database: dict[str, Any] | None = None
     frontend: dict[str, Any] | None = None
@@ -214,41 +221,21 @@ def load_config(path: Path | None) -> StandConfig:
         raise ConfigError(f"not valid TOML: {exc}", path=path) from exc
     except RecursionError:
         raise ConfigError("nested too deeply to be a configuration", path=path) from None
-    try:
-        model = BridgeConfig.model_validate(data)
-    except ValidationError as exc:
-        raise _explain(exc, path, text) from None
-    moved = [key for key in BRIDGE_CLOUD_KEYS if key in model.stand_cloud.model_fields_set]
-    return StandConfig(_with_bridge_cloud_keys(model), path, moved)
+    model = read_plainly(BridgeConfig, data)
+    if model is None:  # not plainly right: pydantic decides, and explains what is wrong
+        from bridge.config_pydantic import validate
+
+        model = validate(BridgeConfig, data, path, text)
+    cloud = data.get("stand_cloud", {})  # a valid file: each section is a table
+    moved = [key for key in BRIDGE_CLOUD_KEYS if key in cloud]
+    return StandConfig(_with_bridge_cloud_keys(model, data), path, moved)
 
 
-def _with_bridge_cloud_keys(model: BridgeConfig) -> BridgeConfig:
+def _with_bridge_cloud_keys(model: BridgeConfig, data: dict[str, Any]) -> BridgeConfig:
     """``[bridge.stand_cloud]`` over the old placement in ``[stand_cloud]``: one place to read."""
-    given = model.bridge.stand_cloud.model_dump(exclude_unset=True)
+    given = data.get("bridge", {}).get("stand_cloud", {})
     if not given:
         return model
-    return model.model_copy(update={"stand_cloud": model.stand_cloud.model_copy(update=given)})
-
-
-def _explain(exc: ValidationError, path: Path, text: str) -> ConfigError:
-    """Turn pydantic's first complaint into 'file:line: key: what was expected'."""
-    error = exc.errors()[0]
-    location = [str(part) for part in error["loc"]]
-    key = ".".join(location)
-    if error["type"] == "extra_forbidden":
-        what = "unknown key"
-    else:
-        what = f"{error['msg']} (got {error.get('input')!r})"
-    return ConfigError(what, path=path, line=_line_of(text, location), key=key)
-
-
-def _line_of(text: str, location: list[str]) -> int | None:
-    """Best-effort line number of the last key of ``location`` in the TOML text."""
-    if not location:
-        return None
-    leaf = re.escape(location[-1])
-    pattern = re.compile(rf"^\s*(\[+\s*)?([\w.\"-]*\.)?\"?{leaf}\"?\s*(=|\])")
-    for number, line in enumerate(text.splitlines(), start=1):
-        if pattern.match(line):
-            return number
-    return None
+    ours = model.bridge.stand_cloud
+    update = {key: getattr(ours, key) for key in BRIDGE_CLOUD_KEYS if key in given}
+    return dataclasses.replace(model, stand_cloud=dataclasses.replace(model.stand_cloud, **update))

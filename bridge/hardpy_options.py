@@ -85,12 +85,14 @@ def find_config_file(config: pytest.Config, given: str | None, args: list[str]) 
 
 def with_command_line(stand: StandConfig, config: pytest.Config) -> StandConfig:
     """The configuration with HardPy's command-line options applied over the file's."""
+    from dataclasses import replace
+
     from bridge.config import StandConfig
 
     model = stand.model
     name = config.getoption("hardpy_tests_name")
     if name:
-        model = model.model_copy(update={"tests_name": name})
+        model = replace(model, tests_name=name)
     cloud: dict[str, Any] = {}
     address = config.getoption("sc_address")
     if address and not (real_hardpy_version() and address == HARDPY_DEFAULT_SC_ADDRESS):
@@ -100,7 +102,7 @@ def with_command_line(stand: StandConfig, config: pytest.Config) -> StandConfig:
     if config.getoption("sc_autosync"):
         cloud["autosync"] = True
     if cloud:
-        model = model.model_copy(update={"stand_cloud": model.stand_cloud.model_copy(update=cloud)})
+        model = replace(model, stand_cloud=replace(model.stand_cloud, **cloud))
     return StandConfig(model, stand.path, stand.moved_keys)
 
 

@@ -26,16 +26,18 @@ class CaseInfo:
     __slots__ = ("attempts", "case_id", "case_name", "critical", "dependencies", "group",
                  "module_group", "module_id", "module_name")
 
-    def __init__(self, item: pytest.Item):
-        from bridge import dependencies
-
+    def __init__(self, item: pytest.Item, modules: dict[pytest.Module, dict[str, pytest.Mark]]):
+        """``modules``: each module's own markers, read at its first case (a cache the
+        caller keeps for one collection)."""
         marks: dict[str, pytest.Mark] = {}
-        for mark in item.iter_markers():  # closest first
-            if mark.name in MARKERS:
-                marks.setdefault(mark.name, mark)
-        module = item.getparent(pytest.Module)
-        module_marks = {mark.name: mark for mark in reversed(module.own_markers)} \
-            if module is not None else {}  # HardPy reads these from pytestmark only
+        depends: list[pytest.Mark] = []
+        for mark in item.iter_markers():  # closest first; one walk for all markers
+            name = mark.name
+            if name in MARKERS:
+                marks.setdefault(name, mark)
+                if name == "dependency":
+                    depends.append(mark)
+        module_marks = _module_marks(item, modules)  # HardPy reads these from pytestmark only
         where = item.nodeid
         self.module_id = item.path.stem
         self.case_id = item.name
@@ -55,8 +57,23 @@ class CaseInfo:
         if critical is not None and (critical.args or critical.kwargs):
             raise pytest.UsageError(f"{where}: @pytest.mark.critical takes no arguments")
         self.critical = critical is not None
-        self.dependencies = dependencies.parse(where, item.iter_markers("dependency"))
+        self.dependencies: tuple[tuple[str, str | None], ...] = ()
+        if depends:
+            from bridge import dependencies
 
+            self.dependencies = dependencies.parse(where, depends)
+
+
+def _module_marks(item: pytest.Item,
+                  modules: dict[pytest.Module, dict[str, pytest.Mark]]) -> dict[str, pytest.Mark]:
+    """The markers of the item's module itself, the first of each name."""
+    module = item.getparent(pytest.Module)
+    if module is None:
+        return {}
+    marks = modules.get(module)
+    if marks is None:
+        marks = modules[module] = {mark.name: mark for mark in reversed(module.own_markers)}
+    return marks
 
 
 CASE = pytest.StashKey[CaseInfo]()  # each collected item's CaseInfo

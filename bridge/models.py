@@ -9,13 +9,13 @@ meas.result`` does (``set_case_measurement(meas, fail_case=True)`` is the strict
 from __future__ import annotations
 
 import math
-from datetime import date
 from enum import Enum
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from bridge.errors import MeasurementError
+from bridge.values import iso_dates
 
 Number = int | float
 
@@ -176,14 +176,6 @@ class StringMeasurement(_Model):
     def describe(self) -> str:
         op = self.operation.value if self.operation else "none"
         return f"{self.name or 'value'} = {self.value!r}, expected {op} {self.comparison_value!r}"
-
-
-def iso_dates(data: Any) -> Any:
-    """HardPy's info takes datetimes; StandCloud's report carries them as ISO 8601 text."""
-    if not isinstance(data, dict):
-        return data
-    return {key: value.isoformat() if isinstance(value, date) else value
-            for key, value in data.items()}
 
 
 Info = Annotated[dict[str, str | int | float | None], BeforeValidator(iso_dates)]

@@ -9,7 +9,6 @@ run-level fields that changed meanwhile.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 from bridge.errors import DuplicateParameterError, NotInRunError
@@ -19,32 +18,44 @@ from bridge.store.writer import RunWriter
 Measurement = Any  # NumericMeasurement | StringMeasurement (pydantic, imported lazily)
 
 
-@dataclass
 class CaseState:
-    module_id: str
-    case_id: str
-    name: str
-    position: int
-    attempt: int = 1
-    start_time: float = field(default_factory=time.time)
-    group: str = "main"
-    measurements: list[tuple] = field(default_factory=list)
-    msg: dict[str, str] = field(default_factory=dict)
-    chart: dict | None = None
-    artifact: dict[str, Any] = field(default_factory=dict)
+    """The running case (one per attempt). A slotted class, not a dataclass: one is
+    made per case, and a dataclass would compile its methods at every plan's start."""
+
+    __slots__ = ("artifact", "attempt", "case_id", "chart", "group", "measurements",
+                 "module_id", "msg", "name", "position", "start_time")
+
+    def __init__(self, module_id: str, case_id: str, name: str, position: int, *,
+                 attempt: int = 1, group: str = "main"):
+        self.module_id = module_id
+        self.case_id = case_id
+        self.name = name
+        self.position = position
+        self.attempt = attempt
+        self.start_time: float = time.time()
+        self.group = group
+        self.measurements: list[tuple] = []
+        self.msg: dict[str, str] = {}
+        self.chart: dict | None = None
+        self.artifact: dict[str, Any] = {}
 
 
-@dataclass
 class ModuleState:
-    module_id: str
-    name: str
-    position: int
-    group: str = "main"
-    artifact: dict[str, Any] = field(default_factory=dict)
-    statuses: dict[str, str] = field(default_factory=dict)  # case id -> final status
-    failures: int = 0
-    skips: int = 0
-    changed: bool = True  # the module's row must be (re)written with the next case
+    """A module of the run: its row, and its cases' final statuses."""
+
+    __slots__ = ("artifact", "changed", "failures", "group", "module_id", "name",
+                 "position", "skips", "statuses")
+
+    def __init__(self, module_id: str, name: str, position: int, group: str = "main"):
+        self.module_id = module_id
+        self.name = name
+        self.position = position
+        self.group = group
+        self.artifact: dict[str, Any] = {}
+        self.statuses: dict[str, str] = {}  # case id -> final status
+        self.failures = 0
+        self.skips = 0
+        self.changed = True  # the module's row must be (re)written with the next case
 
     @property
     def status(self) -> str:
@@ -267,7 +278,7 @@ def check_json(kind: str, data: dict[str, Any]) -> None:
 def flat_info(kind: str, data: dict[str, Any]) -> dict[str, Any]:
     """Info values are flat in StandCloud's format: str, int, float or None (datetimes
     become ISO 8601 text); anything else is refused, naming the key."""
-    from bridge.models import iso_dates  # loaded anyway in a run (the config uses pydantic)
+    from bridge.values import iso_dates
 
     data = iso_dates(data)
     check_json(kind, data)

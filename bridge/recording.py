@@ -68,8 +68,9 @@ class BridgePlugin:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        modules: dict[pytest.Module, dict[str, pytest.Mark]] = {}
         for item in items:
-            item.stash[CASE] = CaseInfo(item)
+            item.stash[CASE] = CaseInfo(item, modules)
         self.dependencies.collected(
             (item.nodeid, info.module_id, info.case_id, info.dependencies)
             for item in items for info in (item.stash[CASE],))
@@ -272,14 +273,16 @@ class BridgePlugin:
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
         report = yield
-        outcome = self._outcome
-        if report.skipped and outcome["status"] == Status.PASSED:
-            outcome["status"] = Status.SKIPPED
-            outcome["message"] = _skip_reason(report)
-        elif report.failed and outcome["status"] in (Status.PASSED, Status.SKIPPED):
-            outcome["status"] = Status.FAILED if call.when == "call" else Status.ERROR
-            outcome["message"] = (_message_of(call.excinfo.value) if call.excinfo
-                                  else str(report.longrepr))
+        state = report.outcome  # a string: cheaper than .skipped / .failed, once per phase
+        if state != "passed":
+            outcome = self._outcome
+            if state == "skipped" and outcome["status"] == Status.PASSED:
+                outcome["status"] = Status.SKIPPED
+                outcome["message"] = _skip_reason(report)
+            elif state == "failed" and outcome["status"] in (Status.PASSED, Status.SKIPPED):
+                outcome["status"] = Status.FAILED if call.when == "call" else Status.ERROR
+                outcome["message"] = (_message_of(call.excinfo.value) if call.excinfo
+                                      else str(report.longrepr))
         if call.when == "teardown" and self.recorder is not None and self.recorder.in_case \
                 and not self._save_case():
             report.outcome = "failed"  # pytest's count and exit code say so, not "passed"

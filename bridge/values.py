@@ -10,6 +10,7 @@ the run looking passed).
 from __future__ import annotations
 
 import math
+from datetime import date
 from typing import Any
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
@@ -81,3 +82,11 @@ def check_json(where: str, value: Any, *, depth: int = 0) -> None:
     else:
         raise TypeError(f"{where} cannot be stored as JSON: {type(value).__name__} "
                         "is not str, int, float, bool, None, dict or list")
+
+
+def iso_dates(data: Any) -> Any:
+    """HardPy's info takes datetimes; StandCloud's report carries them as ISO 8601 text."""
+    if not isinstance(data, dict):
+        return data
+    return {key: value.isoformat() if isinstance(value, date) else value
+            for key, value in data.items()}

@@ -19,6 +19,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bridge.cli.main import main as bridge_main
 from bridge.cloud.sim.server import SimConfig, SimServer
 
 HIL = Path(__file__).resolve().parent
@@ -43,22 +44,22 @@ def main() -> int:
             + f'[bridge.stand_cloud]\nca_file = "{sim.ca_file}"\n',
             encoding="utf-8",
         )
-        env = {**os.environ, "HARDPY_SC_API_KEY": API_KEY, "BRIDGE_SC_ADDRESS": sim.address}
-        bridge = [sys.executable, "-m", "bridge.cli.main", "--config", str(config)]
+        # the plan's pytest runs as on a stand; the commands run here, as typed
+        os.environ.update(HARDPY_SC_API_KEY=API_KEY, BRIDGE_SC_ADDRESS=sim.address)
         step("hil/ on the simulated stand: pytest hil --stand sim")
         plan = subprocess.run([sys.executable, "-m", "pytest", str(HIL), "--stand", "sim",
                                "--bridge-config", str(config), "-p", "no:cacheprovider"],
-                              env=env, check=False)
+                              check=False)
+        bridge = ["--config", str(config)]
         step("the stored run: bridge show last")
-        shown = subprocess.run([*bridge, "show", "last"], env=env, check=False)
+        shown = bridge_main([*bridge, "show", "last"])
         step("what StandCloud holds: bridge cloud runs")
-        cloud = subprocess.run([*bridge, "cloud", "runs"], env=env, check=False)
+        cloud = bridge_main([*bridge, "cloud", "runs"])
     step("the pages: bridge report last; bridge report --part-number SB-100")
-    pages = [subprocess.run([*bridge, "report", *args, "-o", str(DEMO / name)], check=False)
+    pages = [bridge_main([*bridge, "report", *args, "-o", str(DEMO / name)])
              for args, name in ((["last"], "run-report.html"),
                                 (["--part-number", "SB-100"], "production-SB-100.html"))]
-    return (plan.returncode or shown.returncode or cloud.returncode
-            or pages[0].returncode or pages[1].returncode)
+    return plan.returncode or shown or cloud or pages[0] or pages[1]
 
 
 if __name__ == "__main__":

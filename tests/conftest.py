@@ -1,4 +1,4 @@
-"""Shared fixtures: test-plan folders in tmp, run by pytest in their own process."""
+"""Shared fixtures: test-plan folders in tmp, run by pytest."""
 
 from __future__ import annotations
 

@@ -1,15 +1,19 @@
-"""A test-plan folder run by pytest in its own process, against a real store."""
+"""A test-plan folder run by pytest (in this process, or in its own), against a real store."""
 
 from __future__ import annotations
 
 import contextlib
+import gc
 import io
 import json
 import os
+import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
 import traceback
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +23,7 @@ PYTEST_ADDOPTS = "-p no:anyio"
 
 
 class Plan:
-    """A test-plan folder in tmp, run by pytest in its own process, like on a stand."""
+    """A test-plan folder in tmp, run by pytest as on a stand."""
 
     def __init__(self, root: Path):
         self.root = root
@@ -38,8 +42,18 @@ class Plan:
                 "PYTEST_ADDOPTS": PYTEST_ADDOPTS, "PYTHONDONTWRITEBYTECODE": "1",
                 "COLUMNS": "160"}
 
-    def pytest(self, *args: str, timeout: float = 120,
-               input: str | None = None) -> subprocess.CompletedProcess[str]:
+    def pytest(self, *args: str, input: str = "") -> subprocess.CompletedProcess[str]:
+        """pytest run here, in this process, as ``python -m pytest -q ARGS`` would end.
+
+        A pytest process costs ~0.5 s of start-up and proves nothing more about the
+        plugin; runs about the process itself (signals, stdin, kill -9, xdist, a real
+        stand's environment) use ``pytest_process``.
+        """
+        return run_pytest_here(["-p", "no:cacheprovider", "-q", *args], self.root, self.env(),
+                               input)
+
+    def pytest_process(self, *args: str, timeout: float = 120,
+                       input: str | None = None) -> subprocess.CompletedProcess[str]:
         """``input``: piped to pytest's stdin (the operator's answers), else inherited."""
         return subprocess.run(
             [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *args],
@@ -116,3 +130,78 @@ def run_cli(argv: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
             traceback.print_exc()
             code = 1
     return subprocess.CompletedProcess(["bridge", *argv], code, out.getvalue(), err.getvalue())
+
+
+_TESTS = str(Path(__file__).resolve().parent)
+_TMP = (tempfile.gettempdir(), str(Path(tempfile.gettempdir()).resolve()))
+_LIBRARY: set[str] = set()  # names seen to be library modules: checked once
+
+
+def _library_module(name: str, module: object) -> bool:
+    """A module the worker may keep between runs: not from a plan or from tests/."""
+    if name in _LIBRARY:
+        return True
+    file = getattr(module, "__file__", None)
+    if file is None:
+        kept = getattr(module, "__spec__", None) is not None or module is None
+    else:
+        kept = not os.path.realpath(file).startswith((_TESTS, *_TMP))
+    if kept:
+        _LIBRARY.add(name)
+    return kept
+
+
+def _fresh_simulated_stand() -> None:
+    """The simulated stand at power-on, as a new process would find it."""
+    workbench = sys.modules.get("drivers.sim.workbench")
+    if workbench is not None:
+        workbench.BENCH.reset()
+
+
+def run_pytest_here(argv: list[str], cwd: Path, env: dict[str, str],
+                    input: str = "") -> subprocess.CompletedProcess[str]:
+    """``pytest.main(argv)`` in ``cwd`` with ``env``, its output captured, and the
+    worker left as it was: modules, sys.path, environment, signal handlers. ``input``
+    is what the run reads on stdin (the operator's answers).
+
+    The plan's own modules (test files, conftest) and tests/' modules share names
+    (``conftest``, ``test_*``), so tests/' are set aside for the run and the plan's
+    dropped after it; library modules stay imported, which is the time saved.
+    """
+    import pytest
+
+    gc.freeze()  # the worker's objects: pytest's collections after each run skip them
+    modules, path, environ = dict(sys.modules), list(sys.path), dict(os.environ)
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    for name, module in modules.items():
+        if not _library_module(name, module):
+            del sys.modules[name]
+    out, err, stdin = io.StringIO(), io.StringIO(), sys.stdin
+    before = Path.cwd()
+    os.environ.clear()
+    os.environ.update(env)
+    os.chdir(cwd)
+    sys.stdin = io.StringIO(input)
+    _fresh_simulated_stand()
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), \
+                warnings.catch_warnings():
+            warnings.resetwarnings()  # a process starts without the outer run's filters
+            code = int(pytest.main(argv))
+        with warnings.catch_warnings():  # what the plan left open, a process exit closes
+            warnings.simplefilter("ignore", ResourceWarning)
+            gc.collect()
+    finally:
+        sys.stdin = stdin
+        os.chdir(before)
+        os.environ.clear()
+        os.environ.update(environ)
+        sys.path[:] = path
+        for name in [name for name, module in sys.modules.items() if name not in modules
+                     and (name.startswith("hardpy") or not _library_module(name, module))]:
+            del sys.modules[name]
+        sys.modules.update(modules)
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+        _fresh_simulated_stand()
+    return subprocess.CompletedProcess(["pytest", *argv], code, out.getvalue(), err.getvalue())

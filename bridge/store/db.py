@@ -244,11 +244,12 @@ def _check_file(path: Path, *, create: bool, writable: bool = True) -> None:
 
 
 def _statements(script: str) -> Iterator[str]:
-    """Split a DDL script into statements (no triggers here, so ';' ends each)."""
+    """Split a DDL script into statements; SQLite says where one ends (a trigger's body
+    holds ';' too), asked only at lines ending in ';', as any statement's last does."""
     buffer = ""
     for line in script.splitlines(keepends=True):
         buffer += line.split("--", 1)[0] + "\n" if "--" in line else line
-        if sqlite3.complete_statement(buffer):
+        if buffer.rstrip().endswith(";") and sqlite3.complete_statement(buffer):
             if buffer.strip():
                 yield buffer.strip()
             buffer = ""

@@ -8,6 +8,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from bridge.cloud.client import StandCloudClient
@@ -76,6 +77,13 @@ def api_client(sim: SimServer, **kwargs) -> StandCloudClient:
 def uploader(store: Store, client: StandCloudClient, **kwargs) -> Uploader:
     kwargs.setdefault("policy", FAST)
     return Uploader(store, client, **kwargs)
+
+
+def run_bridge(stand: Path, *argv: str) -> int:
+    """``bridge --config STAND/hardpy.toml ARGV`` in this process: its exit code."""
+    from bridge.cli.main import main
+
+    return main(["--config", str(stand / "hardpy.toml"), *argv])
 
 
 def state_of(store: Store, run_id: str) -> str:

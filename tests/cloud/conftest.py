@@ -15,6 +15,16 @@ from bridge.cloud.sim import SimServer
 from bridge.store import Store
 
 
+@pytest.fixture
+def stand(tmp_path: Path, sim: SimServer) -> Path:
+    """A stand folder whose hardpy.toml points at the simulator (see run_bridge)."""
+    folder = tmp_path / "stand"
+    folder.mkdir()
+    (folder / "hardpy.toml").write_text(
+        f'[stand_cloud]\naddress = "{sim.address}"\n[store]\npath = "runs.db"\n')
+    return folder
+
+
 @pytest.fixture(autouse=True)
 def _isolated_tokens(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Never touch the real keyring or user config dir."""

@@ -15,15 +15,6 @@ from bridge.cli.main import main
 from bridge.store import Store
 
 
-@pytest.fixture
-def stand(tmp_path: Path, sim) -> Path:
-    folder = tmp_path / "stand"
-    folder.mkdir()
-    (folder / "hardpy.toml").write_text(
-        f'[stand_cloud]\naddress = "{sim.address}"\n[store]\npath = "runs.db"\n')
-    return folder
-
-
 @pytest.mark.parametrize("script", ["bridge", "hardpy"])
 def test_version_names_stand_bridge_and_its_version(script):
     bin_dir = Path(sys.executable).parent

@@ -1,4 +1,8 @@
-"""[instruments.*] as fixtures, in real pytest runs of a plan in a tmp folder."""
+"""[instruments.*] as fixtures, in real pytest runs of a plan in a tmp folder.
+
+A little over 300 lines: the plans' texts (config, conftest, cases, faults) sit beside the
+tests that run them, so each test reads with the plan it runs.
+"""
 
 from __future__ import annotations
 

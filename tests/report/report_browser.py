@@ -1,32 +1,37 @@
 """What a person sees: a page opened in Debian's headless Chromium, with no network.
 
-The test copies the page and appends a probe script that measures every chart after
-layout and writes the sizes into the DOM, which ``--dump-dom`` then returns. Console
-messages come from Chromium's log on stderr; every request the page made is in the
-net log, which must hold none.
+One Chromium serves the whole test session (the ``browser`` fixture); each page opens in
+a fresh browser context of its own, so pages share no cache, storage or history. The
+protocol tells us what the page did: every console message, uncaught exception and log
+entry, every request it made beyond loading itself. After the load event, virtual time
+runs 5 s ahead (as ``--virtual-time-budget=5000`` did), so timers the page set have fired;
+then every chart is measured after layout and the DOM is read (and the page printed).
 """
 
 from __future__ import annotations
 
-import json
+import base64
 import re
 import shutil
-import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+from devtools import DevTools, DevToolsError, Message
 
-PROBE = """<script>addEventListener('load', () => {
-  const sizes = [...document.querySelectorAll('svg.chart')].map(s => {
-    const box = s.getBoundingClientRect();
-    return [Math.round(box.width), Math.round(box.height), s.querySelectorAll(
-      'polyline,rect,circle,line').length, s.dataset.kind];
-  });
-  const out = document.createElement('pre');
-  out.id = 'probe'; out.textContent = JSON.stringify(sizes);
-  document.body.appendChild(out);
-});</script>"""
+TIMEOUT = 120.0  # per protocol call: generous, the CI machine is shared and loaded
+
+CHART_SIZES = """[...document.querySelectorAll('svg.chart')].map(s => {
+  const box = s.getBoundingClientRect();
+  return [Math.round(box.width), Math.round(box.height), s.querySelectorAll(
+    'polyline,rect,circle,line').length, s.dataset.kind];
+})"""
+
+# US Letter, Chromium's own default: a PDF on A4 then proves the page's `@page` rule
+LETTER = {"paperWidth": 8.5, "paperHeight": 11.0}
 
 
 def chromium() -> str:
@@ -46,49 +51,117 @@ def flags(profile: Path) -> list[str]:
 class Seen:
     dom: str
     charts: list[list]  # [width, height, shapes, kind] per svg.chart
-    console: list[str]
-    requests: list[str]
+    console: list[str]  # console messages, uncaught exceptions, log entries
+    requests: list[str]  # URLs the page asked for, itself left out
+    pdf: bytes = b""  # the page printed, when asked for
 
 
-def open_page(page: Path, workdir: Path, script: str = "") -> Seen:
-    """``script``: more probing, run before the chart probe."""
-    workdir.mkdir(parents=True, exist_ok=True)
-    probed = workdir / "probed.html"
-    extra = f"<script>{script}</script>" if script else ""
-    probed.write_text(page.read_text(encoding="utf-8").replace("</body>",
-                                                                extra + PROBE + "</body>"),
-                      encoding="utf-8")
-    net_log = workdir / "net.json"
-    result = subprocess.run(
-        [*flags(workdir / "profile"), "--enable-logging=stderr", "--v=0",
-         f"--log-net-log={net_log}", "--virtual-time-budget=5000", "--dump-dom",
-         probed.as_uri()], capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr[-3000:]
-    probe = re.search(r'<pre id="probe">(.*?)</pre>', result.stdout, re.S)
-    assert probe, "the probe did not run: " + result.stdout[-500:]
-    console = [line for line in result.stderr.splitlines() if "CONSOLE" in line]
-    return Seen(result.stdout, json.loads(probe[1]), console, _urls(net_log))
+class Browser:
+    """Chromium, started on the first page asked for and kept until ``close``."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self._devtools: DevTools | None = None
+
+    def open(self, page: Path, script: str = "", pdf: bool = False) -> Seen:
+        """``page`` as shown on screen; ``script`` runs in it after the load event,
+        before the charts are measured; ``pdf``: then print it as Chromium's
+        --print-to-pdf does (the page's own paper size, backgrounds, no header)."""
+        with self._tab(page) as (devtools, session, loader):
+            doing = f"opening {page}"
+            if script:
+                self._evaluate(devtools, session, script, doing)
+            charts = self._evaluate(devtools, session, CHART_SIZES, doing)
+            dom = self._evaluate(devtools, session, "document.documentElement.outerHTML",
+                                 doing)
+            printed = b""
+            if pdf:
+                printed = base64.b64decode(devtools.call("Page.printToPDF", {
+                    **LETTER, "preferCSSPageSize": True, "printBackground": True,
+                    "displayHeaderFooter": False}, session, f"printing {page}")["data"])
+            events = devtools.events.get(session, [])
+        requests = sorted({e["params"]["request"]["url"] for e in events
+                           if e["method"] == "Network.requestWillBeSent"
+                           and e["params"]["requestId"] != loader})
+        return Seen(dom, charts, [line for e in events if (line := _console(e))], requests,
+                    printed)
+
+    @contextmanager
+    def _tab(self, page: Path) -> Iterator[tuple[DevTools, str, str]]:
+        """A fresh context with ``page`` loaded and 5 s of virtual time run; yields the
+        protocol, the page's session and the loader id of its own navigation."""
+        devtools = self.devtools()
+        doing = f"opening {page}"
+        context = devtools.call("Target.createBrowserContext", doing=doing)["browserContextId"]
+        session = ""
+        try:
+            target = devtools.call("Target.createTarget", {
+                "url": "about:blank", "browserContextId": context}, doing=doing)["targetId"]
+            session = devtools.call("Target.attachToTarget", {
+                "targetId": target, "flatten": True}, doing=doing)["sessionId"]
+            for domain in ("Page", "Runtime", "Log", "Network"):
+                devtools.call(f"{domain}.enable", session=session, doing=doing)
+            devtools.call("Page.setLifecycleEventsEnabled", {"enabled": True}, session, doing)
+            navigated = devtools.call("Page.navigate", {"url": page.as_uri()}, session, doing)
+            assert "errorText" not in navigated, f"{page}: {navigated['errorText']}"
+            loader = navigated["loaderId"]
+            # the load of this navigation, not a late one of the target's first about:blank
+            devtools.wait_event(session, "Page.lifecycleEvent", doing, lambda params: (
+                params["name"] == "load" and params["loaderId"] == loader))
+            devtools.call("Emulation.setVirtualTimePolicy", {
+                "policy": "advance", "budget": 5000}, session, doing)
+            devtools.wait_event(session, "Emulation.virtualTimeBudgetExpired", doing)
+            yield devtools, session, loader
+        except DevToolsError:
+            raise  # Chromium does not answer: closing the context would only wait again
+        except BaseException:
+            self._dispose(devtools, context, session, page)
+            raise
+        self._dispose(devtools, context, session, page)
+
+    @staticmethod
+    def _dispose(devtools: DevTools, context: str, session: str, page: Path) -> None:
+        """Close the page's context (its target with it) and forget its events."""
+        devtools.call("Target.disposeBrowserContext", {"browserContextId": context},
+                      doing=f"closing {page}")
+        devtools.events.pop(session, None)
+        devtools.events.pop("", None)  # the browser's own: attached/detached targets
+
+    @staticmethod
+    def _evaluate(devtools: DevTools, session: str, expression: str, doing: str) -> Any:
+        answer = devtools.call("Runtime.evaluate", {
+            "expression": expression, "returnByValue": True}, session, doing)
+        assert "exceptionDetails" not in answer, f"{doing}: {answer['exceptionDetails']}"
+        return answer["result"]["value"]
+
+    def devtools(self) -> DevTools:
+        """The protocol to Chromium, started on first use."""
+        if self._devtools is None:
+            self.workdir.mkdir(parents=True, exist_ok=True)
+            self._devtools = DevTools(flags(self.workdir / "profile"),
+                                      self.workdir / "chromium.log", TIMEOUT)
+        return self._devtools
+
+    def close(self) -> None:
+        if self._devtools is not None:
+            self._devtools.close()
 
 
-def _urls(net_log: Path) -> list[str]:
-    """URLs the page asked for: requests with an initiator. Chromium's own background
-    traffic (time, updates) is logged as initiated by "not an origin" and left out.
-    A log cut short at exit lacks its closing brackets."""
-    text = net_log.read_text(encoding="utf-8").strip()
-    try:
-        log = json.loads(text)
-    except ValueError:
-        log = json.loads(text.rstrip(",") + "]}")
-    return sorted({e["params"]["url"] for e in log.get("events", [])
-                   if isinstance(e.get("params"), dict) and "url" in e["params"]
-                   and e["params"].get("initiator", "not an origin") != "not an origin"})
-
-
-def screenshot(page: Path, target: Path, workdir: Path, height: int = 2400) -> None:
-    subprocess.run([*flags(workdir / "shot-profile"), f"--screenshot={target}",
-                    f"--window-size=1040,{height}", "--hide-scrollbars", page.as_uri()],
-                   capture_output=True, text=True, timeout=120, check=True)
-    assert target.stat().st_size > 10_000
+def _console(event: Message) -> str:
+    """One line for what the page told its console, or "" for other events."""
+    params = event["params"]
+    if event["method"] == "Runtime.consoleAPICalled":
+        words = [str(arg.get("value", arg.get("description", arg.get("type"))))
+                 for arg in params["args"]]
+        return f"console.{params['type']}: {' '.join(words)}"
+    if event["method"] == "Runtime.exceptionThrown":
+        details = params["exceptionDetails"]
+        thrown = details.get("exception", {}).get("description", "")
+        return f"{details['text']} {thrown} at {details.get('url')}:{details['lineNumber']}"
+    if event["method"] == "Log.entryAdded":
+        entry = params["entry"]
+        return f"log {entry['source']} {entry['level']}: {entry['text']} {entry.get('url', '')}"
+    return ""
 
 
 def assert_seen_cleanly(seen: Seen, page: Path) -> None:

@@ -1,9 +1,11 @@
-"""The browser checks can fail: a page that reaches out, logs an error or draws nothing."""
+"""The browser checks can fail: a page that reaches out, logs an error or draws nothing,
+and a Chromium that does not answer."""
 
 from __future__ import annotations
 
 import pytest
-from report_browser import assert_seen_cleanly, open_page
+from devtools import DevToolsError
+from report_browser import Browser, assert_seen_cleanly
 
 BAD = """<!doctype html><html><body>
 <img src="http://127.0.0.1:9/logo.png">
@@ -12,11 +14,11 @@ BAD = """<!doctype html><html><body>
 
 
 @pytest.fixture(scope="module")
-def bad_page_seen(tmp_path_factory):
+def bad_page_seen(tmp_path_factory, browser: Browser):
     folder = tmp_path_factory.mktemp("bad")
     page = folder / "bad.html"
     page.write_text(BAD, encoding="utf-8")
-    return page, open_page(page, folder / "browser")
+    return page, browser.open(page)
 
 
 def test_a_request_leaving_the_file_is_seen(bad_page_seen):
@@ -38,3 +40,18 @@ def test_the_clean_check_refuses_the_bad_page(bad_page_seen):
     page, seen = bad_page_seen
     with pytest.raises(AssertionError):
         assert_seen_cleanly(seen, page)
+
+
+def test_a_chromium_that_does_not_answer_is_named_with_the_method_and_page(browser: Browser):
+    """An event that never comes: the wait ends at the timeout (short here, as nothing
+    can arrive) with the method and the page in the message."""
+    devtools = browser.devtools()
+    timeout, devtools.timeout = devtools.timeout, 0.2
+    try:
+        with pytest.raises(DevToolsError, match=r"did not answer Page\.neverSent opening "
+                           r"page\.html within 0\.2 s"):
+            devtools.wait_event("no-session", "Page.neverSent", "opening page.html")
+    finally:
+        devtools.timeout = timeout
+    with pytest.raises(DevToolsError, match=r"refused Page\.noSuchMethod opening page\.html"):
+        devtools.call("Page.noSuchMethod", doing="opening page.html")

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from report_browser import assert_seen_cleanly, open_page
+from report_browser import Browser, assert_seen_cleanly
 
 DEMO = Path(__file__).resolve().parents[2] / "hil" / "demo.py"
 
@@ -38,16 +38,16 @@ def test_demo_runs_hil_stores_the_run_and_uploads_it(demo):
     assert (folder / "runs.db").exists()
 
 
-def test_demo_writes_the_run_page_and_the_production_page(demo, tmp_path):
+def test_demo_writes_the_run_page_and_the_production_page(demo, browser: Browser):
     folder, printed = demo
     paths = printed.split("== the pages")[1].split()
     run_page = folder / "run-report.html"
     production_page = folder / "production-SB-100.html"
     assert str(run_page) in paths and str(production_page) in paths
-    seen = open_page(run_page, tmp_path / "run")
+    seen = browser.open(run_page)
     assert_seen_cleanly(seen, run_page)
     assert "PASS" in seen.dom and "rail 3V3" in seen.dom  # the hil plan draws no chart
-    seen = open_page(production_page, tmp_path / "production")
+    seen = browser.open(production_page)
     assert_seen_cleanly(seen, production_page)
     assert "First-pass yield 100.0 %" in seen.dom
     assert [kind for *_, kind in seen.charts].count("histogram") == 7  # one per numeric measurement

@@ -9,7 +9,7 @@ import time
 
 import pytest
 from production_store import DAY, PART, make_store
-from report_browser import assert_seen_cleanly, open_page
+from report_browser import Browser, assert_seen_cleanly
 
 
 @pytest.fixture(scope="module")
@@ -26,11 +26,11 @@ def report(folder, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture(scope="module")
-def seen(production, tmp_path_factory):
+def seen(production, browser: Browser):
     page = production / "production.html"
     result = report(production, "--part-number", PART, "-o", str(page))
     assert result.returncode == 0, result.stderr
-    return page, open_page(page, tmp_path_factory.mktemp("browser"))
+    return page, browser.open(page)
 
 
 def test_page_opens_cleanly_with_every_chart_drawn(seen):

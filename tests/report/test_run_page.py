@@ -7,15 +7,22 @@ from pathlib import Path
 
 import pytest
 from plan_support import Plan
-from report_browser import Seen, assert_seen_cleanly, open_page
+from report_browser import Browser, Seen, assert_seen_cleanly
 from report_support import write_page
+
+# how many <details> are closed on screen, and once the page is told it will be printed
+FOLDED = """{ const all = [...document.querySelectorAll('details')];
+  document.body.dataset.closed = all.filter(d => !d.open).length;
+  dispatchEvent(new Event('beforeprint'));
+  document.body.dataset.after = all.filter(d => !d.open).length; }"""
 
 
 @pytest.fixture(scope="module")
-def run_page(rich_run: Plan, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Seen]:
-    """The rich run's page as Chromium shows it: one browser start for what it shows."""
+def run_page(rich_run: Plan, browser: Browser) -> tuple[Path, Seen]:
+    """The rich run's page as Chromium shows it, opened once for the module: on screen,
+    then through what happens before printing, then printed."""
     page = write_page(rich_run, "last")
-    return page, open_page(page, tmp_path_factory.mktemp("browser"))
+    return page, browser.open(page, script=FOLDED, pdf=True)
 
 
 def test_run_page_shows_banner_people_instruments_and_every_case(run_page):
@@ -58,32 +65,18 @@ def test_a_failed_assertion_is_shown_as_text(rich_run, tmp_path):
     assert "<details><summary>run artifact</summary>" in text
 
 
-def test_the_page_prints_on_a4_with_every_case(rich_run, tmp_path):
-    import subprocess
-
-    from report_browser import flags
-
-    page = write_page(rich_run, "last")
-    pdf = tmp_path / "run.pdf"
-    subprocess.run([*flags(tmp_path / "pdf-profile"), f"--print-to-pdf={pdf}",
-                    "--no-pdf-header-footer", page.as_uri()], capture_output=True, timeout=120,
-                   check=True)
-    data = pdf.read_bytes()
+def test_the_page_prints_on_a4_with_every_case(run_page):
+    data = run_page[1].pdf
     assert data.startswith(b"%PDF")
     # A4 in points is 595 x 842: every page of the PDF has that media box
     boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\]", data)
     assert boxes and all(round(float(w)) == 595 and round(float(h)) == 842 for w, h in boxes)
 
 
-def test_folded_artifacts_open_before_printing(rich_run, tmp_path):
-    page = write_page(rich_run, "last")
-    seen = open_page(page, tmp_path / "browser", script=(
-        "addEventListener('load', () => { const all = [...document.querySelectorAll("
-        "'details')]; document.body.dataset.closed = all.filter(d => !d.open).length;"
-        " dispatchEvent(new Event('beforeprint')); document.body.dataset.after ="
-        " all.filter(d => !d.open).length; });"))
-    assert re.search(r'data-closed="[1-9]\d*"', seen.dom)  # folded on screen
-    assert 'data-after="0"' in seen.dom  # all open on paper
+def test_folded_artifacts_open_before_printing(run_page):
+    dom = run_page[1].dom
+    assert re.search(r'data-closed="[1-9]\d*"', dom)  # folded on screen
+    assert 'data-after="0"' in dom  # all open on paper
 
 
 def test_unknown_run_and_conflicting_options_are_one_clear_error(rich_run):

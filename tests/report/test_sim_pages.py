@@ -8,7 +8,7 @@ import time
 import httpx
 import pytest
 from production_store import DAY, PART, make_store
-from report_browser import assert_seen_cleanly, open_page
+from report_browser import Browser, assert_seen_cleanly
 
 from bridge.cloud.sim import SimConfig, SimServer
 from bridge.report import build_report
@@ -44,13 +44,13 @@ def test_pages_ask_for_a_login(sim_with_reports):
         assert wrong.status_code == 401
 
 
-def test_the_run_page_of_an_uploaded_run(sim_with_reports, tmp_path):
+def test_the_run_page_of_an_uploaded_run(sim_with_reports, tmp_path, browser: Browser):
     sim, run_id, _ = sim_with_reports
     answer = httpx.get(f"{sim.url}/reports/run/{run_id}", auth=LOGIN)
     assert answer.status_code == 200
     page = tmp_path / "run.html"
     page.write_text(answer.text, encoding="utf-8")
-    seen = open_page(page, tmp_path / "browser")
+    seen = browser.open(page)
     assert_seen_cleanly(seen, page)
     assert "FAIL" in seen.dom and "SN-0042" in seen.dom and "Ada Operator" in seen.dom
     assert len(seen.charts) == 2
@@ -60,14 +60,14 @@ def test_the_run_page_of_an_uploaded_run(sim_with_reports, tmp_path):
     assert httpx.get(f"{sim.url}/reports/run/nope", auth=LOGIN).status_code == 404
 
 
-def test_the_production_view_of_what_was_uploaded(sim_with_reports, tmp_path):
+def test_the_production_view_of_what_was_uploaded(sim_with_reports, tmp_path, browser: Browser):
     sim, _, _ = sim_with_reports
     answer = httpx.get(f"{sim.url}/reports/production", params={"part_number": PART},
                        auth=LOGIN)
     assert answer.status_code == 200
     page = tmp_path / "production.html"
     page.write_text(answer.text, encoding="utf-8")
-    seen = open_page(page, tmp_path / "browser")
+    seen = browser.open(page)
     assert_seen_cleanly(seen, page)
     # the same numbers as the stand's own page (tests/report/test_production_page.py)
     assert "First-pass yield 90.0 % · final yield 97.5 %" in seen.dom
