@@ -1,29 +1,28 @@
 """HTTP/1.1 on one connected socket: a request written at once, its answer read whole.
 
-Why not ``http.client``: it parses every answer's headers with the ``email`` package
-and writes a request's head and body separately (two TLS records, two reads for the
-server); per upload it cost ~0.2 ms of CPU where this costs ~0.05 ms
-(bench/bench_sync.py), and an upload is a few milliseconds all told.
+The protocol is h11's (the HTTP/1.1 parser httpx itself is built on): framing by
+``Content-Length``, ``chunked`` or the end of the connection, interim 1xx answers,
+keep-alive, and refusing what is not HTTP/1.1. This module only moves bytes between
+h11 and the socket; httpx's own transport adds a connection pool, events and locks
+that cost the upload path ~1 ms per request (bench/bench_sync.py).
 
-What it reads (RFC 9112): a status line, header fields, and a body framed by
-``Transfer-Encoding: chunked``, by ``Content-Length`` or by the end of the connection;
-interim 1xx answers are skipped. Anything else is :class:`ProtocolError`. A connection
-that ends before the first byte of an answer is :class:`Closed`: nothing was answered,
-so the caller may send the request again on a new connection.
+An answer h11 cannot read is :class:`ProtocolError`. A connection that ends before
+the first byte of an answer is :class:`Closed`: nothing was answered, so the caller
+may send the request again on a new connection.
 """
 
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterable
 from dataclasses import dataclass
 
+import h11
+
 MAX_HEAD = 64 * 1024  # bytes of status line and headers an answer may have
-_NO_BODY = frozenset({204, 304})
 
 
 class ProtocolError(Exception):
-    """The server's answer is not HTTP/1.1 as this module reads it."""
+    """The server's answer is not HTTP/1.1 as h11 reads it."""
 
 
 class Closed(ConnectionError):
@@ -39,137 +38,65 @@ class Answer:
     will_close: bool  # the connection cannot carry another request
 
 
-def request_head(method: str, target: str, headers: Iterable[tuple[bytes, bytes]]) -> bytes:
-    """The request line and header fields, ready to send before the body."""
-    lines = [f"{method} {target} HTTP/1.1".encode("ascii")]
-    for name, value in headers:
-        if b"\r" in value or b"\n" in value or b"\r" in name or b"\n" in name:
-            raise ValueError(f"the header {name.decode('ascii', 'replace')!r} holds a line break")
-        lines.append(name + b": " + value)
-    lines.append(b"\r\n")
-    return b"\r\n".join(lines)
+class Channel:
+    """Requests and their answers, one after another, on one socket."""
 
-
-class Reader:
-    """Answers read off one socket."""
-
-    __slots__ = ("_buffer", "_sock")
+    __slots__ = ("_h11", "_sock")
 
     def __init__(self, sock: socket.socket):
         self._sock = sock
-        self._buffer = bytearray()
+        self._h11 = h11.Connection(h11.CLIENT, max_incomplete_event_size=MAX_HEAD)
 
-    def read(self, *, head_request: bool = False) -> Answer:
-        """The next answer (1xx skipped); its body unless it was a HEAD request."""
-        first = True
-        while True:
-            version, status, reason, headers = self._head(first)
-            if not 100 <= status < 200 or status == 101:
-                break
-            first = False
-        fields = _Fields(headers)
-        close = b"close" in fields.tokens(b"connection") or (
-            version == b"HTTP/1.0" and b"keep-alive" not in fields.tokens(b"connection"))
-        if head_request or status in _NO_BODY or status == 101:
-            body = b""
-        elif fields.has(b"transfer-encoding"):
-            if fields.tokens(b"transfer-encoding")[-1:] == [b"chunked"]:
-                body = self._chunked()
-            else:
-                body, close = self._to_end(), True
-        elif fields.has(b"content-length"):
-            body = self._exactly(fields.length())
-        else:
-            body, close = self._to_end(), True
-        return Answer(status, reason, headers, body, close or bool(self._buffer))
+    def request(self, method: str, target: str, headers: list[tuple[bytes, bytes]],
+                body: bytes) -> list[bytes]:
+        """The request's bytes: its head and body, to be written before ``read``.
 
-    # -- framing ------------------------------------------------------------------
-    def _fill(self) -> bool:
-        data = self._sock.recv(65536)
-        self._buffer += data
-        return bool(data)
+        A header that HTTP/1.1 cannot carry (a line break in it) is a ValueError naming it.
+        """
+        try:
+            head = self._h11.send(h11.Request(method=method, target=target, headers=headers))
+            tail = (self._h11.send(h11.Data(data=body)) if body else b"") \
+                + self._h11.send(h11.EndOfMessage())
+        except h11.LocalProtocolError as exc:
+            names = ", ".join(name.decode("ascii", "replace") for name, value in headers
+                              if b"\r" in value or b"\n" in value or b"\r" in name
+                              or b"\n" in name)
+            raise ValueError(f"the request cannot be sent ({names or 'headers'}): {exc}") \
+                from None
+        return [head or b"", tail or b""]
 
-    def _head(self, first: bool) -> tuple[bytes, int, bytes, list[tuple[bytes, bytes]]]:
-        while (end := self._buffer.find(b"\r\n\r\n")) < 0:
-            if len(self._buffer) > MAX_HEAD:
-                raise ProtocolError(f"an answer's head is longer than {MAX_HEAD} bytes")
-            if not self._fill():
-                if first and not self._buffer:
-                    raise Closed("the server closed the connection without answering")
-                raise ProtocolError("the connection ended in the middle of an answer's head")
-        lines = bytes(self._buffer[:end]).split(b"\r\n")
-        del self._buffer[:end + 4]
-        version, _, rest = lines[0].partition(b" ")
-        code, _, reason = rest.partition(b" ")
-        if version not in (b"HTTP/1.1", b"HTTP/1.0") or len(code) != 3 or not code.isdigit():
-            raise ProtocolError(f"not an HTTP/1.1 status line: {lines[0][:80]!r}")
-        headers = []
-        for line in lines[1:]:
-            name, colon, value = line.partition(b":")
-            if not colon or not name or name[-1:] in b" \t" or line[:1] in b" \t":
-                raise ProtocolError(f"malformed header line: {line[:80]!r}")
-            headers.append((name, value.strip(b" \t")))
-        return version, int(code), reason, headers
-
-    def _exactly(self, size: int) -> bytes:
-        while len(self._buffer) < size:
-            if not self._fill():
-                raise ProtocolError(
-                    f"the connection ended after {len(self._buffer)} of {size} body bytes")
-        body = bytes(self._buffer[:size])
-        del self._buffer[:size]
-        return body
-
-    def _line(self) -> bytes:
-        while (end := self._buffer.find(b"\r\n")) < 0:
-            if len(self._buffer) > MAX_HEAD or not self._fill():
-                raise ProtocolError("a chunked body ended without its line break")
-        line = bytes(self._buffer[:end])
-        del self._buffer[:end + 2]
-        return line
-
-    def _chunked(self) -> bytes:
+    def read(self) -> Answer:
+        """The answer to the request written last (1xx skipped)."""
+        response: h11.Response | None = None
         parts: list[bytes] = []
+        received = ended = False  # any byte of the answer; the server's end of the connection
         while True:
-            size = self._line().partition(b";")[0].strip(b" \t")
-            if not size or size.strip(b"0123456789abcdefABCDEF"):
-                raise ProtocolError(f"malformed chunk size: {size[:20]!r}")
-            if int(size, 16) == 0:
-                while self._line():  # trailer fields, up to the empty line
-                    pass
-                return b"".join(parts)
-            parts.append(self._exactly(int(size, 16)))
-            if self._exactly(2) != b"\r\n":
-                raise ProtocolError("a chunk does not end with a line break")
-
-    def _to_end(self) -> bytes:
-        while self._fill():
-            pass
-        body = bytes(self._buffer)
-        self._buffer.clear()
-        return body
-
-
-class _Fields:
-    """Header lookups by lower-case name."""
-
-    __slots__ = ("_by_name",)
-
-    def __init__(self, headers: list[tuple[bytes, bytes]]):
-        self._by_name: dict[bytes, list[bytes]] = {}
-        for name, value in headers:
-            self._by_name.setdefault(name.lower(), []).append(value)
-
-    def has(self, name: bytes) -> bool:
-        return name in self._by_name
-
-    def tokens(self, name: bytes) -> list[bytes]:
-        return [token.strip(b" \t").lower() for value in self._by_name.get(name, ())
-                for token in value.split(b",") if token.strip(b" \t")]
-
-    def length(self) -> int:
-        values = {value.strip() for value in self._by_name[b"content-length"]}
-        value = values.pop() if len(values) == 1 else b""
-        if not value.isdigit():
-            raise ProtocolError(f"malformed Content-Length: {b', '.join(values or {value})!r}")
-        return int(value)
+            try:
+                event = self._h11.next_event()
+            except h11.RemoteProtocolError as exc:
+                if not received:
+                    raise Closed("the server closed the connection without answering") \
+                        from None
+                raise ProtocolError(f"unreadable answer: {exc}") from None
+            if event is h11.NEED_DATA:
+                data = self._sock.recv(65536)
+                received, ended = received or bool(data), not data
+                self._h11.receive_data(data)
+            elif isinstance(event, h11.Response):
+                response = event
+            elif isinstance(event, h11.Data):
+                parts.append(bytes(event.data))
+            elif isinstance(event, h11.EndOfMessage):
+                break
+            elif isinstance(event, h11.ConnectionClosed) and not received:
+                raise Closed("the server closed the connection without answering")
+            elif not isinstance(event, h11.InformationalResponse):
+                raise ProtocolError(f"unexpected {type(event).__name__} in an answer")
+        assert response is not None  # h11 gives EndOfMessage only after the Response
+        will_close = ended or self._h11.our_state is not h11.DONE \
+            or self._h11.their_state is not h11.DONE
+        if not will_close:
+            self._h11.start_next_cycle()
+        return Answer(response.status_code, bytes(response.reason),
+                      [(bytes(name), bytes(value)) for name, value in response.headers.raw_items()],
+                      b"".join(parts), will_close)

@@ -1,11 +1,11 @@
 """A lean httpx transport for StandCloud: HTTP/1.1 keep-alive on plain sockets.
 
 Why not httpx's own transport (httpcore + h11): on the upload path it spent ~1.2 ms
-of CPU per request on a report of 4 KB, most of it in h11's pure-Python state machine;
-writing each request at once and reading the answer with ``bridge.cloud.http11``
-costs a small fraction of that (bench/bench_sync.py). Everything above the transport
-stays httpx: the request and response models, the auth flow (bearer, refresh, retry
-after a 401), ``MockTransport`` in tests.
+of CPU per request on a report of 4 KB; h11 alone, driven over the socket by
+``bridge.cloud.http11`` (each request written at once, each answer read whole), spends
+~0.1 ms (bench/bench_sync.py). Everything above the transport stays httpx: the
+request and response models, the auth flow (bearer, refresh, retry after a 401),
+``MockTransport`` in tests.
 
 What it does not do, and who does instead: proxies (``StandCloudClient`` keeps httpx's
 transport when a proxy variable is set), HTTP/2 (StandCloud's answers are small; one
@@ -48,13 +48,13 @@ def _readable(sock: socket.socket) -> bool:
 
 
 class _Connection:
-    """A connected socket (TLS when https) and the reader of its answers."""
+    """A connected socket (TLS when https) and its HTTP/1.1 state."""
 
-    __slots__ = ("reader", "sock")
+    __slots__ = ("channel", "sock")
 
     def __init__(self, sock: socket.socket):
         self.sock = sock
-        self.reader = http11.Reader(sock)
+        self.channel = http11.Channel(sock)
 
     def close(self) -> None:
         with contextlib.suppress(OSError):
@@ -137,17 +137,17 @@ class DirectTransport(httpx.BaseTransport):
         key = (scheme, url.host, port)
         timeouts = request.extensions.get("timeout", {})
         body = request.read()
-        head = http11.request_head(request.method, url.raw_path.decode("ascii"),
-                                   request.headers.raw)
-        # one write, one TLS record, when the body is small: half the server's reads
-        message = [head + body] if len(body) <= 65536 else [head, body]
+        target = url.raw_path.decode("ascii")
         with self._slot(timeouts.get("pool")):
             for attempt in (1, 2):
                 conn, reused = self._open(key, timeouts, request)
                 try:
-                    for part in message:
+                    head, rest = conn.channel.request(request.method, target,
+                                                      request.headers.raw, body)
+                    # one write, one TLS record, when the body is small: half the server's reads
+                    for part in [head + rest] if len(rest) <= 65536 else [head, rest]:
                         conn.sock.sendall(part)
-                    answer = conn.reader.read(head_request=request.method == "HEAD")
+                    answer = conn.channel.read()
                 except (OSError, http11.ProtocolError) as exc:
                     conn.close()
                     if reused and attempt == 1 and isinstance(exc, ConnectionError):
