@@ -71,9 +71,6 @@ def hash_password(password: str, salt: bytes | None = None) -> str:
     return f"scrypt${salt.hex()}${key.hex()}"
 
 
-_NO_USER = hash_password("", b"\0" * 16)  # checked against for an unknown login: same time
-
-
 def _private_file(path: Path) -> None:
     """The database (and its WAL and shared-memory files) readable by its owner only."""
     os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
@@ -119,10 +116,12 @@ class SimDB:
     def check_password(self, login: str, password: str) -> bool:
         """Whether the password is right; as slow for an unknown login as for a known one."""
         row = self.one("SELECT password FROM users WHERE login = ?", (login,))
-        stored = row["password"] if row is not None else _NO_USER
+        if row is None:
+            hash_password(password, bytes(16))  # the time a known login's check takes
+            return False
+        stored = row["password"]
         _, salt, _ = stored.split("$")
-        right = secrets.compare_digest(stored, hash_password(password, bytes.fromhex(salt)))
-        return row is not None and right
+        return secrets.compare_digest(stored, hash_password(password, bytes.fromhex(salt)))
 
     def add_api_key(self, login: str, key: str | None = None) -> str:
         """Accept ``key`` (a new random one when None); only its digest is kept."""
