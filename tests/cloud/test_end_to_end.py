@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from cloud_browser import login_in_a_process
+from plan_support import Plan
 
 from bridge.cli.main import main
 
@@ -55,6 +56,7 @@ def test_login_hil_run_with_autosync_listing_and_logout(tmp_path, sim, _isolated
         capture_output=True,
         text=True,
         timeout=120,
+        env=Plan.env(),  # not this worker's xdist id: it would pick a DUT slot in the run
     )
     assert run.returncode == 0, run.stdout + run.stderr
     assert "StandCloud: 1 uploaded" in run.stdout
