@@ -10,7 +10,6 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import textwrap
 import traceback
 import warnings
@@ -132,20 +131,20 @@ def run_cli(argv: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.CompletedProcess(["bridge", *argv], code, out.getvalue(), err.getvalue())
 
 
-_TESTS = str(Path(__file__).resolve().parent)
-_TMP = (tempfile.gettempdir(), str(Path(tempfile.gettempdir()).resolve()))
+_TESTS = str(Path(__file__).resolve().parent) + os.sep
 _LIBRARY: set[str] = set()  # names seen to be library modules: checked once
 
 
-def _library_module(name: str, module: object) -> bool:
-    """A module the worker may keep between runs: not from a plan or from tests/."""
+def _library_module(name: str, module: object, plan: str) -> bool:
+    """A module the worker may keep between runs: not from the plan's folder (``plan``,
+    resolved) or from tests/. (Not "not from /tmp": a checkout may live there.)"""
     if name in _LIBRARY:
         return True
     file = getattr(module, "__file__", None)
     if file is None:
         kept = getattr(module, "__spec__", None) is not None or module is None
     else:
-        kept = not os.path.realpath(file).startswith((_TESTS, *_TMP))
+        kept = not os.path.realpath(file).startswith((_TESTS, plan + os.sep))
     if kept:
         _LIBRARY.add(name)
     return kept
@@ -171,10 +170,11 @@ def run_pytest_here(argv: list[str], cwd: Path, env: dict[str, str],
     import pytest
 
     gc.freeze()  # the worker's objects: pytest's collections after each run skip them
+    plan = os.path.realpath(cwd)
     modules, path, environ = dict(sys.modules), list(sys.path), dict(os.environ)
     handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     for name, module in modules.items():
-        if not _library_module(name, module):
+        if not _library_module(name, module, plan):
             del sys.modules[name]
     out, err, stdin = io.StringIO(), io.StringIO(), sys.stdin
     before = Path.cwd()
@@ -198,7 +198,7 @@ def run_pytest_here(argv: list[str], cwd: Path, env: dict[str, str],
         os.environ.update(environ)
         sys.path[:] = path
         for name in [name for name, module in sys.modules.items() if name not in modules
-                     and (name.startswith("hardpy") or not _library_module(name, module))]:
+                     and (name.startswith("hardpy") or not _library_module(name, module, plan))]:
             del sys.modules[name]
         sys.modules.update(modules)
         for sig, handler in handlers.items():
