@@ -84,8 +84,8 @@ def _proxied() -> bool:
 def default_transport(
     verify: ssl.SSLContext | bool, connections: int
 ) -> httpx.BaseTransport | None:
-    """The lean ``http.client`` transport (``bridge.cloud.transport``), or None (httpx's
-    own) when a proxy is configured: that one knows proxies, ours does not."""
+    """Our lean keep-alive transport (``bridge.cloud.transport``, HTTP/1.1 through h11), or
+    None (httpx's own) when a proxy is configured: that one knows proxies, ours does not."""
     if _proxied():
         return None
     from bridge.cloud.transport import DirectTransport

@@ -5,11 +5,11 @@ each report through their own read-only connection and POST it; the calling thre
 does every write. It records the attempts a batch at a time (``RECORD_BATCH``, or
 whatever arrived within ``RECORD_EVERY``), in one transaction, so a killed sync leaves
 a consistent outbox at the cost of one commit per batch rather than per run. A run is
-marked uploaded only after a 201; a report sent again after a lost answer (or after a
-kill before its 201 was recorded) is harmless because StandCloud keys reports by run
-id and content. Each run is claimed before it is sent (``bridge.store.claims``), a
-batch of runs per transaction, so that two syncs at once (two terminals, autosync
-beside ``bridge sync``) never send the same run twice.
+marked uploaded only after a 201; a report is sent again after a lost answer (or after
+a kill before its 201 was recorded): the simulator recognises it by run id and content,
+and StandCloud's documentation does not say whether it does. Each run is claimed before
+it is sent (``bridge.store.claims``), a batch of runs per transaction, so that two syncs
+at once (two terminals, autosync beside ``bridge sync``) never send the same run twice.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ __all__ = ["CLAIM_BATCH", "RetryPolicy", "SyncResult", "Uploader"]
 CLAIM_BATCH = 32  # runs claimed per transaction: few commits, and a second sync still
 # finds work to share when it starts while this one is busy
 RECORD_BATCH = 8  # attempts recorded per transaction (at most this many sent again
-# after a kill -9: StandCloud recognises them)
+# after a kill -9)
 RECORD_EVERY = 0.2  # seconds: the longest an attempt waits to be recorded
 NOT_TRIED = "not tried: the sync stopped early"
 
