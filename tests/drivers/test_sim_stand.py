@@ -89,6 +89,14 @@ def test_supply_channels_are_independent(stand, bench):
     assert stand.psu.measured_voltage == pytest.approx(5.0, abs=0.01)
 
 
+def test_a_reset_brings_every_instrument_back_to_power_on(stand, bench):
+    power_on = bench.psu_state(2)
+    stand.psu.on_channel(2).voltage = 3.3
+    assert bench.psu_state(2)["voltage"] == pytest.approx(3.3)
+    bench.reset()  # a copy of the parsed stand: the last reset's copy was changed
+    assert bench.psu_state(2) == power_on
+
+
 # -- bootloader ---------------------------------------------------------------------------
 
 
