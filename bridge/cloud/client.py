@@ -90,8 +90,7 @@ def default_transport(
         return None
     from bridge.cloud.transport import DirectTransport
 
-    context = httpx.create_ssl_context(verify=verify)  # as httpx would make it
-    return DirectTransport(ssl_context=context, connections=connections)
+    return DirectTransport(verify=verify, connections=connections)
 
 
 class _ThroughClient(httpx.BaseTransport):

@@ -20,6 +20,7 @@ answer ``httpx.RemoteProtocolError``.
 from __future__ import annotations
 
 import contextlib
+import functools
 import select
 import socket
 import ssl
@@ -64,12 +65,18 @@ class _Connection:
 class DirectTransport(httpx.BaseTransport):
     """Keep-alive connections, one per thread at a time, at most ``connections``."""
 
-    def __init__(self, *, ssl_context: ssl.SSLContext, connections: int = 4):
-        self.ssl_context = ssl_context
+    def __init__(self, *, verify: ssl.SSLContext | bool = True, connections: int = 4):
+        self._verify = verify
         self._idle: dict[_Key, list[_Connection]] = {}
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(max(1, connections))
         self._closed = False
+
+    @functools.cached_property
+    def ssl_context(self) -> ssl.SSLContext:
+        """Made at the first https connection, as httpx would make it: loading the CA
+        bundle takes 25-45 ms, which a client of a plain-http address never needs."""
+        return httpx.create_ssl_context(verify=self._verify)
 
     # -- connections ----------------------------------------------------------------
     def _connect(self, key: _Key, connect: float | None) -> _Connection:

@@ -138,7 +138,7 @@ def test_a_garbage_answer_is_a_protocol_error_worth_retrying():
 
         thread = threading.Thread(target=answer_garbage, daemon=True)
         thread.start()
-        transport = DirectTransport(ssl_context=httpx.create_ssl_context())
+        transport = DirectTransport()
         with httpx.Client(transport=transport) as http, pytest.raises(
             httpx.RemoteProtocolError
         ):
@@ -147,7 +147,7 @@ def test_a_garbage_answer_is_a_protocol_error_worth_retrying():
 
 
 def test_closing_the_transport_closes_its_idle_connections(server):
-    transport = DirectTransport(ssl_context=httpx.create_ssl_context())
+    transport = DirectTransport()
     with httpx.Client(transport=transport) as http:
         assert http.get(_url(server.server_port)).status_code == 200
         idle = [conn for conns in transport._idle.values() for conn in conns]
