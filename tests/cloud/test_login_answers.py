@@ -44,7 +44,8 @@ def server() -> Iterator[_Server]:
     httpd.device = {"device_code": "d", "user_code": "U", "verification_uri": "http://x/v",
                     "interval": 0, "expires_in": 60}
     httpd.token = {"access_token": "a", "refresh_token": "r", "expires_in": 60}
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.02},
+                              daemon=True)  # shutdown() waits a poll: 0.5 s by default
     thread.start()
     yield httpd
     httpd.shutdown()

@@ -54,7 +54,8 @@ def server() -> Iterator[Any]:
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     httpd.peers, httpd.seen, httpd.close_after = set(), [], False  # type: ignore[attr-defined]
     httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.02},
+                              daemon=True)  # shutdown() waits a poll: 0.5 s by default
     thread.start()
     try:
         yield httpd
