@@ -13,6 +13,7 @@ CI (``CI`` set) they fail instead.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import fcntl
 import hashlib
@@ -26,6 +27,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from forkserver import ForkServer
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -141,15 +143,47 @@ def this_checkout(python: Path) -> Iterator[Path]:
 
 
 def clean_env(**extra: str) -> dict[str, str]:
-    """Our environment minus what would leak this session into the inner one."""
+    """Our environment minus what would leak this session into the inner one. Bytecode
+    is written: pytest rewrites HardPy's modules (a pytest plugin) on import, and caches
+    that in the venv only then (0.3 s of each HardPy process otherwise)."""
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("PYTEST_", "HARDPY_", "BRIDGE_", "REQUESTS_CA_BUNDLE"))
-           and k != "VIRTUAL_ENV"}
+           and k not in ("VIRTUAL_ENV", "PYTHONDONTWRITEBYTECODE")}
     return {**env, "COLUMNS": "160", **extra}
+
+
+# What a HardPy process imports before HardPy itself (1.4 of its 1.9 s, with HardPy's
+# own dependencies): imported once per fork server. Not pytest plugins (anyio), whose
+# modules pytest must import itself to rewrite their asserts.
+WARM = ("pytest", "requests", "requests_oauth2client", "jwskate", "pydantic", "chardet",
+        "urllib3", "qrcode", "natsort", "cryptography.x509", "platformdirs")
+_servers: dict[tuple[Path, bool], tuple[str, ForkServer]] = {}
+
+
+def _fork_server(python: Path, optimize: bool) -> ForkServer:
+    """One per python and -O, while the venv points at the same checkout (a server
+    started before a re-pointing would import stand-bridge from the other one)."""
+    stamp = (python.parents[1] / ".checkout").read_text()
+    known = _servers.get((python, optimize))
+    if known is not None and known[0] == stamp:
+        return known[1]
+    if known is not None:
+        known[1].close()
+    server = ForkServer(python, WARM, optimize=optimize, env=clean_env())
+    if not _servers:
+        atexit.register(lambda: [server.close() for _, server in _servers.values()])
+    _servers[(python, optimize)] = (stamp, server)
+    return server
 
 
 def run(python: Path, *args: str, cwd: Path, env: dict[str, str] | None = None,
         timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    """Run the compat venv's python; generous timeout: HardPy imports slowly on a busy CI."""
+    """``python [-O] -m|-c ...`` forked from a warm server (:mod:`forkserver`), anything
+    else run as is; generous timeout: HardPy imports slowly on a busy CI."""
+    optimize = args[0] == "-O"
+    rest = args[1:] if optimize else args
+    if rest[0] in ("-m", "-c"):
+        return _fork_server(python, optimize).run(rest, cwd=cwd, env=env or clean_env(),
+                                                  timeout=timeout)
     return subprocess.run([str(python), *args], cwd=cwd, capture_output=True, text=True,
                           env=env or clean_env(), timeout=timeout)
