@@ -6,12 +6,12 @@ The demo runs once for the module (~10 s); each test looks at one part of what i
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from plan_support import Plan
 from report_browser import Browser, assert_seen_cleanly
 
 DEMO = Path(__file__).resolve().parents[2] / "hil" / "demo.py"
@@ -21,9 +21,9 @@ DEMO = Path(__file__).resolve().parents[2] / "hil" / "demo.py"
 def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """The demo's folder and what it printed."""
     folder = tmp_path_factory.mktemp("demo")
+    # Plan.env: not this worker's xdist id, which would pick the demo plan's DUT slot
     result = subprocess.run([sys.executable, str(DEMO)], capture_output=True, text=True,
-                            timeout=180, env={**os.environ, "BRIDGE_DEMO_DIR": str(folder),
-                                              "COLUMNS": "160"})
+                            timeout=180, env={**Plan.env(), "BRIDGE_DEMO_DIR": str(folder)})
     assert result.returncode == 0, result.stdout + result.stderr
     return folder, result.stdout
 
