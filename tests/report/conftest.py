@@ -14,7 +14,7 @@ from report_support import RICH_PLAN
 @pytest.fixture(scope="session")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
     """One Chromium per test process (per xdist worker), started by the first page
-    opened: a start costs about a second of CPU, a page in a fresh context a fraction."""
+    opened: a start costs about a second of CPU, a page about 0.1 s."""
     chromium = Browser(tmp_path_factory.mktemp("chromium"))
     yield chromium
     chromium.close()

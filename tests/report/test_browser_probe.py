@@ -55,3 +55,15 @@ def test_a_chromium_that_does_not_answer_is_named_with_the_method_and_page(brows
         devtools.timeout = timeout
     with pytest.raises(DevToolsError, match=r"refused Page\.noSuchMethod opening page\.html"):
         devtools.call("Page.noSuchMethod", doing="opening page.html")
+
+
+def test_a_page_keeping_storage_is_refused_and_the_next_page_starts_clean(tmp_path,
+                                                                          browser: Browser):
+    """Pages share one tab: one that left storage behind would be seen by the next."""
+    keeper, clean = tmp_path / "keeper.html", tmp_path / "clean.html"
+    keeper.write_text("<!doctype html><script>localStorage.setItem('k', '1')</script>")
+    clean.write_text("<!doctype html><p id=n></p><script>document.getElementById('n')"
+                     ".textContent = localStorage.length</script>")
+    with pytest.raises(AssertionError, match=r"keeper\.html keeps 1 items in storage"):
+        browser.open(keeper)
+    assert '<p id="n">0</p>' in browser.open(clean).dom  # a new tab, a new context
