@@ -251,5 +251,5 @@ class HostedSim(SimServer):
 
 def hosted_sim(host: SimHost, data_dir: Any, **config: Any) -> HostedSim:
     """A fresh simulator on the shared host; polling interval short unless given."""
-    config.setdefault("interval", 0.05)
+    config.setdefault("interval", 0.01)
     return HostedSim(host, SimConfig(data_dir=data_dir, **config))

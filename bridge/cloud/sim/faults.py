@@ -8,6 +8,7 @@ process) need not wait out the rest of the delay before the next test can begin.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,34 +26,44 @@ class Faults:
     malformed: int = 0  # answer 200 with a broken JSON body, store nothing
     delay: float = 0.0  # every stand-API answer waits this long first
     shutdown_after: int | None = None  # stop serving after this many stored reports
-    _waiting: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = field(
-        default_factory=set, init=False, repr=False, compare=False)
+    _waiting: dict[asyncio.Event, tuple[asyncio.AbstractEventLoop, list[bool]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
     _lock: threading.Lock = field(
         default_factory=threading.Lock, init=False, repr=False, compare=False)
 
     async def wait_delay(self) -> bool:
-        """Wait ``delay`` seconds; False when ``wake_delayed`` ended the wait first."""
+        """Wait ``delay`` seconds; False when ``wake_delayed`` ended the wait first
+        (the answer is not to be given), True when it ran out or was released."""
         if not self.delay:
             return True
-        entry = (asyncio.get_running_loop(), asyncio.Event())
+        woken, answer = asyncio.Event(), [True]
         with self._lock:
-            self._waiting.add(entry)
+            self._waiting[woken] = (asyncio.get_running_loop(), answer)
         try:
-            await asyncio.wait_for(entry[1].wait(), self.delay)
+            await asyncio.wait_for(woken.wait(), self.delay)
         except asyncio.TimeoutError:
             return True
         finally:
             with self._lock:
-                self._waiting.discard(entry)
-        return False
+                del self._waiting[woken]
+        return answer[0]
 
     def wake_delayed(self) -> None:
-        """End every delay now (from any thread): the simulator is stopping."""
+        """End every delay now, unanswered (from any thread): the simulator is stopping."""
+        self._end_delays(answer=False)
+
+    def release_delayed(self) -> None:
+        """End every delay now as if it had run out (from any thread): the answers
+        held so far go on together, at the moment a test chose."""
+        self._end_delays(answer=True)
+
+    def _end_delays(self, *, answer: bool) -> None:
         with self._lock:
-            waiting = list(self._waiting)
-        for loop, event in waiting:
-            if not loop.is_closed():
-                loop.call_soon_threadsafe(event.set)
+            waiting = list(self._waiting.items())
+        for woken, (loop, outcome) in waiting:
+            outcome[0] = answer
+            with contextlib.suppress(RuntimeError):  # its loop has closed: the wait is over
+                loop.call_soon_threadsafe(woken.set)
 
 
 class DropConnection(Response):
