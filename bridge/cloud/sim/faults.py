@@ -48,6 +48,12 @@ class Faults:
                 del self._waiting[woken]
         return answer[0]
 
+    @property
+    def delayed(self) -> int:
+        """Answers waiting out ``delay`` now (tests wait for them to arrive)."""
+        with self._lock:
+            return len(self._waiting)
+
     def wake_delayed(self) -> None:
         """End every delay now, unanswered (from any thread): the simulator is stopping."""
         self._end_delays(answer=False)
