@@ -72,7 +72,7 @@ def test_claim_of_a_killed_sync_expires(stand, sim, capsys):
         with Store.open(stand / "runs.db") as store:
             deadline = time.monotonic() + 30
             while not claims.held(store.conn) and time.monotonic() < deadline:
-                time.sleep(0.05)
+                time.sleep(0.01)
             assert list(claims.held(store.conn).values()) == [f"{socket.gethostname()}:{proc.pid}"]
     finally:
         os.kill(proc.pid, signal.SIGKILL)
