@@ -115,9 +115,10 @@ class MemoryKeyring:
 class SimHost:
     """A loopback HTTP listener that hands every request to the simulator mounted now.
 
-    Why: stopping a simulator's own server costs 0.2 s (uvicorn's shutdown ticks), as much
-    as a simple test; one listener per test process keeps real HTTP on a real socket while
-    each test still gets a fresh simulator (database, faults, routes) behind it.
+    Why: starting and stopping a simulator's own server costs a thread and an event loop
+    each time, as much as a simple test; one listener per test process keeps real HTTP on
+    a real socket while each test still gets a fresh simulator (database, faults, routes)
+    behind it. It stops as the simulator's own server does (``PromptServer``).
     """
 
     def __init__(self, host: str = "127.0.0.1"):
@@ -151,6 +152,8 @@ class SimHost:
     def start(self, timeout: float = 30.0) -> None:
         import uvicorn
 
+        from bridge.cloud.sim.serving import PromptServer
+
         if self.running:
             return
         self.stop()  # after a fault-injected shutdown: let the old thread end first
@@ -162,7 +165,7 @@ class SimHost:
         config = uvicorn.Config(self, log_level="error", log_config=None, access_log=False,
                                 lifespan="off", timeout_keep_alive=30,
                                 timeout_graceful_shutdown=1)
-        self._server = server = uvicorn.Server(config)
+        self._server = server = PromptServer(config)
         self._thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
                                         name="standcloud-sim-host", daemon=True)
         self._thread.start()
@@ -176,7 +179,7 @@ class SimHost:
         """Stop listening (connections are refused); running answers get 1 s, as a
         simulator's own server gives them."""
         if self._server is not None:
-            self._server.should_exit = True
+            self._server.exit_soon()
         if self._thread is not None:
             self._thread.join(timeout=30)
             if self._thread.is_alive():
@@ -185,7 +188,7 @@ class SimHost:
 
     def shutdown_soon(self) -> None:
         if self._server is not None:
-            self._server.should_exit = True
+            self._server.exit_soon()
 
     def wait_idle(self, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
@@ -220,6 +223,7 @@ class HostedSim(SimServer):
         return self
 
     def stop(self) -> None:
+        self.faults.wake_delayed()  # as SimServer.stop: delayed answers end now (503)
         self._host.stop()
 
     def _shutdown_soon(self) -> None:  # SimApp calls it after ``faults.shutdown_after``
@@ -230,9 +234,11 @@ class HostedSim(SimServer):
         return self._host.running and self._host.app is self.guard
 
     def close(self) -> None:
-        """Unmount; answers still running after a second are cancelled by restarting
-        the listener (what stopping a simulator's own server does to them)."""
+        """Unmount; delayed answers end now (no client still waits for them), others
+        still running after a second are cancelled by restarting the listener (what
+        stopping a simulator's own server does to them)."""
         try:
+            self.faults.wake_delayed()
             if not self._host.wait_idle(1.0):
                 self._host.stop()
         finally:
@@ -245,5 +251,5 @@ class HostedSim(SimServer):
 
 def hosted_sim(host: SimHost, data_dir: Any, **config: Any) -> HostedSim:
     """A fresh simulator on the shared host; polling interval short unless given."""
-    config.setdefault("interval", 0.05)
+    config.setdefault("interval", 0.01)
     return HostedSim(host, SimConfig(data_dir=data_dir, **config))

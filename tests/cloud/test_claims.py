@@ -43,8 +43,17 @@ def _sync(stand: Path) -> subprocess.Popen:
 def test_two_syncs_at_once_post_every_run_exactly_once(stand, sim):
     with Store.open(stand / "runs.db") as store:
         runs = {add_run(store, serial=f"SN-{i}") for i in range(40)}
-    sim.faults.delay = 0.2  # 40 runs, 4 at a time: each sync alone would take ~2 s
+    # every upload is held until both syncs hold claims (one takes a batch of 32, the
+    # other what is left), so that they surely overlap; held less long than the
+    # client's timeout (15 s), so that even a late second sync changes nothing but that
+    sim.faults.delay = 10
     first, second = _sync(stand), _sync(stand)
+    with Store.open(stand / "runs.db") as store:
+        deadline = time.monotonic() + sim.faults.delay
+        while len(set(claims.held(store.conn).values())) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+    sim.faults.delay = 0
+    sim.faults.release_delayed()
     outputs = [proc.communicate(timeout=120) for proc in (first, second)]
     assert first.returncode == 0 and second.returncode == 0, outputs
     posts = sim.db.execute("SELECT report_id, COUNT(*) AS n FROM report_posts GROUP BY report_id")
@@ -63,7 +72,7 @@ def test_claim_of_a_killed_sync_expires(stand, sim, capsys):
         with Store.open(stand / "runs.db") as store:
             deadline = time.monotonic() + 30
             while not claims.held(store.conn) and time.monotonic() < deadline:
-                time.sleep(0.05)
+                time.sleep(0.01)
             assert list(claims.held(store.conn).values()) == [f"{socket.gethostname()}:{proc.pid}"]
     finally:
         os.kill(proc.pid, signal.SIGKILL)

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from typing import Any
 
 import pytest
 from cloud_browser import login_in_a_process, login_in_process
@@ -26,7 +27,7 @@ BRIDGE = [sys.executable, "-m", "bridge.cli.main"]
 def logged_in(tmp_path_factory: pytest.TempPathFactory):
     """One `bridge sc-login` process, its link approved by the test's browser; several
     tests read what it printed and saved (a process and a login cost seconds)."""
-    sim = SimServer(SimConfig(data_dir=tmp_path_factory.mktemp("sim"), interval=0.05))
+    sim = SimServer(SimConfig(data_dir=tmp_path_factory.mktemp("sim"), interval=0.01))
     with sim:
         folder = tmp_path_factory.mktemp("stand")
         (folder / "hardpy.toml").write_text(
@@ -159,7 +160,17 @@ def test_kill_9_halfway_through_sync_loses_and_duplicates_nothing(stand, sim, mo
     monkeypatch.setenv("BRIDGE_SC_ADDRESS", sim.address)
     with Store.open(stand / "runs.db") as store:
         runs = [add_run(store, serial=f"SN-{i}") for i in range(200)]
-    sim.faults.delay = 0.05  # 4 parallel uploads: at most ~80 runs/s, 2.5 s for all 200
+    store_report = sim.db.store_report
+
+    def store_then_hold(*args: Any) -> Any:
+        """Once 30 are stored every later answer waits: the kill comes halfway through
+        however slowly the test notices (no more than the 4 in flight get stored)."""
+        stored = store_report(*args)
+        if sim.db.report_count() >= 30:
+            sim.faults.delay = 60  # ended when the simulator closes
+        return stored
+
+    monkeypatch.setattr(sim.db, "store_report", store_then_hold)
     proc = subprocess.Popen(
         [*BRIDGE, "--config", str(stand / "hardpy.toml"), "sync"],
         stdout=subprocess.DEVNULL,
@@ -172,6 +183,7 @@ def test_kill_9_halfway_through_sync_loses_and_duplicates_nothing(stand, sim, mo
     proc.wait(10)
     stored_at_kill = sim.db.report_count()
     assert 30 <= stored_at_kill < 200
+    monkeypatch.setattr(sim.db, "store_report", store_report)  # no more holding
     sim.faults.delay = 0
     assert run_bridge(stand, "sync") == 0
     with Store.open(stand / "runs.db") as store:

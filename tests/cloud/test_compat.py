@@ -65,7 +65,7 @@ def _session(plan: Plan, sim: SimServer, tokens: Path, *, api_key: bool = True):
 
 @pytest.fixture(scope="module")
 def module_sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimServer]:
-    with SimServer(SimConfig(data_dir=tmp_path_factory.mktemp("sim"), interval=0.05)) as sim:
+    with SimServer(SimConfig(data_dir=tmp_path_factory.mktemp("sim"), interval=0.01)) as sim:
         yield sim
 
 

@@ -68,7 +68,7 @@ def test_slow_down_adds_to_the_interval(make_sim):
             if len(waits) == 3:
                 approve(device["verification_uri_complete"])
 
-        poll_for_token(http, endpoints, device, sleep=sleep, slow_down_step=0.1)
+        poll_for_token(http, endpoints, device, sleep=sleep, slow_down_step=0.02)
     assert waits[0] == 0.0 and waits[-1] > waits[0]
 
 
@@ -120,7 +120,8 @@ def test_login_gives_up_after_the_time_limit(sim):
     with httpx.Client() as http:
         device = request_device_code(http, endpoints)
         with pytest.raises(AuthError, match="not approved within"):
-            poll_for_token(http, endpoints, device, limit=0.2)
+            # short: nobody will approve; it still polls a few times (interval 0.01 s)
+            poll_for_token(http, endpoints, device, limit=0.05)
 
 
 def test_expired_access_token_is_refreshed_once_on_401(sim):

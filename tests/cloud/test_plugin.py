@@ -52,7 +52,7 @@ def _states(plan: Plan) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def module_sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimServer]:
     """The simulator the module's shared sessions upload to (its own server)."""
-    with SimServer(SimConfig(data_dir=tmp_path_factory.mktemp("sim"), interval=0.05)) as sim:
+    with SimServer(SimConfig(data_dir=tmp_path_factory.mktemp("sim"), interval=0.01)) as sim:
         yield sim
 
 

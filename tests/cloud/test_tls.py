@@ -27,7 +27,7 @@ def tls_sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimServer]:
     """One HTTPS simulator for the module (its CA takes 0.5 s to make); each test checks
     only its own runs on it."""
     data_dir = tmp_path_factory.mktemp("tls-sim")
-    with SimServer(SimConfig(https=True, data_dir=data_dir, interval=0.05)) as server:
+    with SimServer(SimConfig(https=True, data_dir=data_dir, interval=0.01)) as server:
         yield server
 
 

@@ -1,15 +1,13 @@
 """The simulator's HTTP surface: OAuth endpoints, the stand API (sign-in page: browser.py).
 
-Fault injection (``Faults``) lets tests make the next answers fail in the ways a real
-network and a real service do, each counted down as it is used.
+Fault injection (``Faults``, faults.py) lets tests make the next answers fail in the ways
+a real network and a real service do.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
-from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
@@ -20,33 +18,10 @@ from starlette.routing import Route
 
 from bridge.cloud.sim.browser import SignInPages
 from bridge.cloud.sim.db import SimDB
+from bridge.cloud.sim.faults import DropConnection, Faults
 from bridge.cloud.sim.oauth import FormSnapshot, SimAuthServer
 from bridge.cloud.sim.pages import report_routes
 from bridge.cloud.sim.received import ReceivedReport, canonical
-
-
-@dataclass
-class Faults:
-    """Counters of faults still to inject; tests set them, the server uses them up."""
-
-    report_500: int = 0  # answer 500 before storing
-    report_429: int = 0  # answer 429 (Retry-After: 0) before storing
-    drop_after_store: int = 0  # store the report, then drop the connection unanswered
-    malformed: int = 0  # answer 200 with a broken JSON body, store nothing
-    delay: float = 0.0  # every stand-API answer waits this long first
-    shutdown_after: int | None = None  # stop serving after this many stored reports
-
-
-class _DropConnection(Response):
-    """Start a response, then fail: the server closes the connection mid-answer."""
-
-    def __init__(self, status_code: int = 201) -> None:
-        super().__init__(status_code=status_code)
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        await send({"type": "http.response.start", "status": self.status_code,
-                    "headers": [(b"content-length", b"64")]})
-        raise ConnectionAbortedError("simulated: answer lost after the report was stored")
 
 
 def _summary(test_run_id: str, report: dict[str, Any], attempt: int) -> dict[str, Any]:
@@ -157,25 +132,27 @@ class SimApp:
             headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
         )
 
-    async def _delay(self) -> None:
-        if self.faults.delay:
-            await asyncio.sleep(self.faults.delay)
+    @staticmethod
+    def _stopping() -> JSONResponse:
+        return JSONResponse({"detail": "the simulator is stopping"}, status_code=503)
 
     async def healthcheck(self, request: Request) -> Response:
-        await self._delay()
+        if not await self.faults.wait_delay():
+            return self._stopping()
         if self._login_of(request) is None:
             return self._unauthorized()
         return JSONResponse({})
 
     async def test_report(self, request: Request) -> Response:
-        await self._delay()
+        if not await self.faults.wait_delay():
+            return self._stopping()
         login = self._login_of(request)
         if login is None:
             self.db.log_post(None, "401")
             return self._unauthorized()
         faults = self.faults
         if self.closing:
-            return _DropConnection(503)
+            return DropConnection(503)
         if faults.report_500:
             faults.report_500 -= 1
             self.db.log_post(None, "500")
@@ -206,7 +183,7 @@ class SimApp:
                 self._on_shutdown()
         if faults.drop_after_store:
             faults.drop_after_store -= 1
-            return _DropConnection()
+            return DropConnection()
         return JSONResponse({"test_run_id": test_run_id}, status_code=201)
 
     def _reports(self, where: str = "", params: tuple = ()) -> list[dict[str, Any]]:
@@ -221,7 +198,8 @@ class SimApp:
         return [_summary(row["test_run_id"], json.loads(row["body"]), row["n"]) for row in rows]
 
     async def test_runs(self, request: Request) -> Response:
-        await self._delay()
+        if not await self.faults.wait_delay():
+            return self._stopping()
         if self._login_of(request) is None:
             return self._unauthorized()
         clauses, params = [], []
@@ -242,7 +220,8 @@ class SimApp:
         return JSONResponse(runs)
 
     async def test_run(self, request: Request) -> Response:
-        await self._delay()
+        if not await self.faults.wait_delay():
+            return self._stopping()
         if self._login_of(request) is None:
             return self._unauthorized()
         runs = self._reports("WHERE test_run_id = ?", (request.path_params["run_id"],))
@@ -251,7 +230,8 @@ class SimApp:
         return JSONResponse(runs[0])
 
     async def tested_duts(self, request: Request) -> Response:
-        await self._delay()
+        if not await self.faults.wait_delay():
+            return self._stopping()
         if self._login_of(request) is None:
             return self._unauthorized()
         clauses, params = [], []

@@ -18,13 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bridge.cloud.sim.app import Faults, SimApp
+from bridge.cloud.sim.app import SimApp
 from bridge.cloud.sim.db import SimDB
+from bridge.cloud.sim.faults import Faults
 from bridge.cloud.sim.guard import Guard
 from bridge.cloud.sim.oauth import create_auth_server
 
 if TYPE_CHECKING:
-    import uvicorn
+    from bridge.cloud.sim.serving import PromptServer
 
 DEMO_LOGIN = "demo"
 DEMO_PASSWORD = "demo-password"
@@ -83,7 +84,7 @@ class SimServer:
         self.sim = SimApp(self.db, self.auth, self.faults, on_shutdown=self._shutdown_soon)
         self.guard = Guard(self.sim.app, max_body=self.config.max_body,
                            rate=self.config.rate_limit)
-        self._server: uvicorn.Server | None = None
+        self._server: PromptServer | None = None
         self._thread: threading.Thread | None = None
         self._sock: socket.socket | None = None
 
@@ -116,10 +117,11 @@ class SimServer:
         sock.set_inheritable(True)
         return sock
 
-    def _uvicorn_server(self) -> uvicorn.Server:
+    def _uvicorn_server(self) -> PromptServer:
         import uvicorn
 
         from bridge.cloud.sim.protocol import http_protocol
+        from bridge.cloud.sim.serving import PromptServer
 
         key, chain = self._cert_files or (None, None)
         config = uvicorn.Config(
@@ -134,7 +136,7 @@ class SimServer:
             timeout_keep_alive=30,
             timeout_graceful_shutdown=1,
         )
-        return uvicorn.Server(config)
+        return PromptServer(config)
 
     # -- life cycle -----------------------------------------------------------------
     def start(self, timeout: float = 10.0) -> SimServer:
@@ -158,9 +160,13 @@ class SimServer:
         return self
 
     def stop(self) -> None:
-        """Stop listening (connections are refused afterwards); data is kept."""
+        """Stop listening (connections are refused afterwards); data is kept.
+
+        Answers held by ``faults.delay`` end now (503, nothing stored): no client is
+        waiting for them that a test still cares about, and shutdown need not wait."""
+        self.faults.wake_delayed()
         if self._server is not None:
-            self._server.should_exit = True
+            self._server.exit_soon()
         if self._thread is not None:
             self._thread.join(timeout=10)
         if self._sock is not None:
@@ -169,7 +175,7 @@ class SimServer:
 
     def _shutdown_soon(self) -> None:
         if self._server is not None:
-            self._server.should_exit = True
+            self._server.exit_soon()
 
     @property
     def running(self) -> bool:
