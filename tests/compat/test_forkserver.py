@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 from forkserver import ForkServer
+from plan_support import Plan, own_python
 
 SHOW = """\
 import json, os, sys
@@ -142,3 +143,23 @@ def test_on_a_terminal_or_a_file_stdio_is_set_up_as_in_a_fresh_process(tmp_path,
     assert piped == subprocess.run([sys.executable, "-c", STDIO], cwd=tmp_path, env=env,
                                    capture_output=True, text=True, timeout=60, input="").stdout
 
+
+def _plugin_packages() -> set[str]:
+    """Top-level packages of the installed pytest plugins: pytest imports them itself."""
+    import importlib.metadata
+
+    names = set()
+    for entry in importlib.metadata.entry_points(group="pytest11"):
+        names.add(entry.module.split(".")[0])
+        names |= {file.parts[0].removesuffix(".py") for file in entry.dist.files or ()
+                  if file.suffix == ".py"} if entry.dist else set()
+    return names
+
+
+def test_our_warm_python_holds_no_pytest_plugin_and_no_code_under_test(tmp_path):
+    code = "import sys; print(*sorted({name.split('.')[0] for name in sys.modules}))"
+    result = own_python().run(["-c", code], cwd=tmp_path, env=Plan.env(), timeout=60)
+    warm = set(result.stdout.split())
+    assert {"pytest", "pyvisa", "httpx"} <= warm, result.stderr
+    assert {"anyio", "xdist", "platformdirs"} <= _plugin_packages()
+    assert warm & (_plugin_packages() | {"bridge", "drivers", "hil", "hardpy"}) == set()
