@@ -4,8 +4,8 @@ A HardPy pytest process spends 1.5 of its 2 s importing pytest, requests, pydant
 the like; one of ours ~0.6 s of 1.2. A :class:`ForkServer` starts the venv's python
 once, imports the libraries it is told to (``warm``), and forks a child per request.
 The child is a process of its own (pid, argv, cwd, environment, stdin/stdout/stderr,
-exit code, signals, kill -9) that runs ``-m MODULE``, ``-c CODE`` or a script as
-``python`` would, and exits through the interpreter's own finalisation (threads
+exit code, signals, kill -9, resource limits) that runs ``-m MODULE``, ``-c CODE`` or
+a script as ``python`` would, and exits through the interpreter's own finalisation (threads
 joined, atexit run, uncaught exceptions printed). It differs from a fresh process in
 only what ``warm`` names: those modules are already imported. The code under test
 (bridge, drivers, hardpy) is never warm, so plugin discovery, the ``hardpy`` alias and
@@ -17,6 +17,7 @@ Run as a script, this file is the warm process (stdlib only: any venv can run it
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
@@ -28,6 +29,7 @@ import tempfile
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import IO
 
 _MESSAGE = 1 << 20
 
@@ -56,6 +58,38 @@ class Child:
 
     def kill(self) -> None:
         self.send_signal(signal.SIGKILL)
+
+
+class Captured(Child):
+    """A child whose stdout and stderr go to files, read once it has ended: no pipe to
+    keep drained while it runs (several at once, a kill -9 mid-run)."""
+
+    def __init__(self, child: Child, out: IO[bytes], err: IO[bytes] | None):
+        super().__init__(child.server, child.pid)
+        self._out, self._err = out, err
+
+    def communicate(self, timeout: float | None = None) -> tuple[str, str]:
+        """As ``Popen.communicate`` (stdout, stderr, text); a child that overruns
+        ``timeout`` is killed, not left running, before TimeoutExpired is raised."""
+        try:
+            try:
+                self.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.kill()
+                self.wait(30)
+                raise
+            return _read(self._out), _read(self._err)
+        finally:
+            for file in (self._out, self._err):
+                if file is not None:
+                    file.close()
+
+
+def _read(file: IO[bytes] | None) -> str:
+    if file is None or file.closed:
+        return ""
+    file.seek(0)
+    return file.read().decode()
 
 
 class ForkServer:
@@ -97,9 +131,13 @@ class ForkServer:
             return b""
 
     def popen(self, args: Sequence[str], *, cwd: str | Path, env: dict[str, str],
-              stdin: int, stdout: int, stderr: int) -> Child:
-        """Fork a child running ``python ARGS`` with these file descriptors as 0, 1, 2."""
-        request = json.dumps({"args": list(args), "cwd": str(cwd), "env": env}).encode()
+              stdin: int, stdout: int, stderr: int,
+              limits: dict[str, tuple[int, int]] | None = None) -> Child:
+        """Fork a child running ``python ARGS`` with these file descriptors as 0, 1, 2;
+        ``limits``: ``{"RLIMIT_FSIZE": (soft, hard)}``, set in the child before it runs
+        (what ``preexec_fn=`` would do)."""
+        request = json.dumps({"args": list(args), "cwd": str(cwd), "env": env,
+                              "limits": limits or {}}).encode()
         with self._lock, self._exited:
             socket.send_fds(self._sock, [request], [stdin, stdout, stderr])
             self._exited.wait_for(lambda: bool(self._started), timeout=60)
@@ -107,26 +145,32 @@ class ForkServer:
                 raise RuntimeError(f"the fork server ({self._process.args}) is gone")
             return Child(self, self._started.pop())
 
-    def run(self, args: Sequence[str], *, cwd: str | Path, env: dict[str, str],
-            timeout: float, input: str | None = None) -> subprocess.CompletedProcess[str]:
-        """As ``subprocess.run(capture_output=True, text=True)``; stdin is ``input``, or
-        empty. Output goes through files: no pipe to keep drained."""
-        with tempfile.TemporaryFile() as stdin, tempfile.TemporaryFile() as out, \
-                tempfile.TemporaryFile() as err:
+    def start(self, args: Sequence[str], *, cwd: str | Path, env: dict[str, str],
+              input: str | None = None, merge_stderr: bool = False,
+              limits: dict[str, tuple[int, int]] | None = None) -> Captured:
+        """As ``Popen(stdout=PIPE, stderr=PIPE or STDOUT, text=True)``; stdin is
+        ``input``, or empty. Read the output with :meth:`Captured.communicate`."""
+        with contextlib.ExitStack() as opened, tempfile.TemporaryFile() as stdin:
+            out = opened.enter_context(tempfile.TemporaryFile())
+            err = None if merge_stderr else opened.enter_context(tempfile.TemporaryFile())
             stdin.write((input or "").encode())
             stdin.seek(0)
             child = self.popen(args, cwd=cwd, env=env, stdin=stdin.fileno(),
-                               stdout=out.fileno(), stderr=err.fileno())
-            try:
-                code = child.wait(timeout)
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait(30)
-                raise subprocess.TimeoutExpired(["python", *args], timeout) from None
-            out.seek(0)
-            err.seek(0)
-            return subprocess.CompletedProcess(["python", *args], code,
-                                               out.read().decode(), err.read().decode())
+                               stdout=out.fileno(), stderr=(err or out).fileno(),
+                               limits=limits)
+            opened.pop_all()  # the child's: closed by communicate()
+        return Captured(child, out, err)
+
+    def run(self, args: Sequence[str], *, cwd: str | Path, env: dict[str, str],
+            timeout: float, input: str | None = None) -> subprocess.CompletedProcess[str]:
+        """As ``subprocess.run(capture_output=True, text=True)``; stdin is ``input``, or
+        empty."""
+        child = self.start(args, cwd=cwd, env=env, input=input)
+        try:
+            out, err = child.communicate(timeout)
+        except subprocess.TimeoutExpired:
+            raise subprocess.TimeoutExpired(["python", *args], timeout) from None
+        return subprocess.CompletedProcess(["python", *args], child.returncode, out, err)
 
     def close(self) -> None:
         self._sock.shutdown(socket.SHUT_RDWR)  # the server kills what still runs and exits
@@ -177,8 +221,14 @@ def _become(request: dict, fds: list[int]) -> list[str]:
     for target, fd in enumerate(fds):
         os.dup2(fd, target)
         os.close(fd)
-    if os.isatty(1):  # the interpreter chose block buffering for the server's stdout
-        sys.stdout.reconfigure(line_buffering=True)
+    for stream in (sys.stdin, sys.stdout):  # buffered as the interpreter sets up ours
+        stream.reconfigure(line_buffering=os.isatty(stream.fileno())
+                           and not stream.write_through)
+    if request["limits"]:
+        import resource
+
+        for name, (soft, hard) in request["limits"].items():
+            resource.setrlimit(getattr(resource, name), (soft, hard))
     os.chdir(request["cwd"])
     os.environ.clear()
     os.environ.update(request["env"])

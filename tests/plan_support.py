@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import gc
 import io
@@ -16,9 +17,37 @@ import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
+from forkserver import Captured, Child, ForkServer
+
 # anyio (an httpx dependency) registers a pytest plugin whose imports cost each pytest
 # process about 0.5 s, half of a small plan's run; no plan here uses it.
 PYTEST_ADDOPTS = "-p no:anyio"
+
+# What a pytest or bridge process of ours imports before our code: imported once per
+# worker by a fork server (tests/forkserver.py), ~0.4 of each process's ~0.8 s CPU.
+# Never a pytest plugin's package (anyio, xdist, platformdirs): pytest imports those
+# itself, to rewrite their asserts. Never bridge, drivers, hil or hardpy: the code
+# under test is imported by the child, as on a stand.
+WARM = ("pytest", "_pytest.faulthandler", "_pytest.helpconfig", "_pytest.junitxml",
+        "_pytest.pastebin", "_pytest.setuponly", "_pytest.setupplan", "_pytest.skipping",
+        "_pytest.threadexception", "_pytest.unittest", "_pytest.unraisableexception",
+        "_pytest.warnings", "execnet", "pydantic.main", "pydantic.json_schema", "pyvisa",
+        "pyvisa_sim", "serial", "httpx", "rich", "yaml", "sqlite3", "tzlocal", "psutil",
+        "tomllib", "xml.etree.ElementTree", "uuid", "zoneinfo")
+_servers: list[ForkServer] = []
+PYTEST = ("-m", "pytest", "-q", "-p", "no:cacheprovider")  # as a plan's process is run
+
+
+def own_python() -> ForkServer:
+    """This venv's python, warm: one fork server per worker, started at first use.
+
+    Its environment is a plan's: what Python reads only at start-up (PYTHONPATH,
+    PYTHONWARNINGS…) is then what a plan's process would read.
+    """
+    if not _servers:
+        _servers.append(ForkServer(sys.executable, WARM, env=Plan.env()))
+        atexit.register(_servers[0].close)
+    return _servers[0]
 
 
 class Plan:
@@ -51,13 +80,33 @@ class Plan:
         return run_pytest_here(["-p", "no:cacheprovider", "-q", *args], self.root, self.env(),
                                input)
 
-    def pytest_process(self, *args: str, timeout: float = 120,
-                       input: str | None = None) -> subprocess.CompletedProcess[str]:
-        """``input``: piped to pytest's stdin (the operator's answers), else inherited."""
-        return subprocess.run(
-            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *args],
-            cwd=self.root, capture_output=True, text=True, timeout=timeout, env=self.env(),
-            input=input)
+    def pytest_process(self, *args: str, timeout: float = 120, input: str | None = None,
+                       fresh: bool = False) -> subprocess.CompletedProcess[str]:
+        """``python -m pytest -q ARGS`` in a process of its own, forked from
+        :func:`own_python`; ``fresh``: started from nothing instead, for a test whose
+        subject is what the process imports. ``input``: pytest's stdin (the operator's
+        answers), else empty."""
+        argv = [*PYTEST, *args]
+        if fresh:
+            return subprocess.run([sys.executable, *argv], cwd=self.root, capture_output=True,
+                                  text=True, timeout=timeout, env=self.env(),
+                                  input=input or "")
+        return own_python().run(argv, cwd=self.root, env=self.env(), timeout=timeout,
+                                input=input)
+
+    def start_pytest(self, merge_stderr: bool = True,
+                     limits: dict[str, tuple[int, int]] | None = None) -> Captured:
+        """``python -m pytest -q`` started in a process of its own (forked from
+        :func:`own_python`), to be signalled, killed or run beside others; stdin empty,
+        stderr into stdout unless ``merge_stderr`` is false; read with ``communicate``."""
+        return own_python().start(PYTEST, cwd=self.root, env=self.env(),
+                                  merge_stderr=merge_stderr, limits=limits)
+
+    def pytest_on(self, stdin: int, stdout: int, stderr: int) -> Child:
+        """``python -m pytest -q`` started on these file descriptors (a pty: a terminal),
+        in a process of its own forked from :func:`own_python`."""
+        return own_python().popen(PYTEST, cwd=self.root, env=self.env(), stdin=stdin,
+                                  stdout=stdout, stderr=stderr)
 
     def bridge(self, *args: str) -> subprocess.CompletedProcess[str]:
         """``bridge ARGS`` run here, in this process: what it prints and its exit code.
@@ -70,9 +119,10 @@ class Plan:
 
     def bridge_process(self, *args: str,
                        timeout: float = 60) -> subprocess.CompletedProcess[str]:
-        """``python -m bridge.cli.main ARGS`` in its own process, as a shell runs it."""
-        return subprocess.run([sys.executable, "-m", "bridge.cli.main", *args], cwd=self.root,
-                              capture_output=True, text=True, timeout=timeout, env=self.env())
+        """``python -m bridge.cli.main ARGS`` in its own process (forked from
+        :func:`own_python`), as a shell runs it."""
+        return own_python().run(["-m", "bridge.cli.main", *args], cwd=self.root,
+                                env=self.env(), timeout=timeout)
 
     def export(self, run: str = "last") -> dict:
         result = self.bridge("export", run)

@@ -6,11 +6,11 @@ import json
 import os
 import signal
 import sqlite3
-import subprocess
 import sys
 import time
 
 import pytest
+from forkserver import Captured
 
 from bridge.report import build_report
 from bridge.store import Store
@@ -30,13 +30,7 @@ def _fault_seen(record_property) -> None:
     record_property("audit", {"tried": 1, "clear": 1})
 
 
-def _start(plan, **popen) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-                            cwd=plan.root, env=plan.env(), stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, **popen)
-
-
-def _wait_for(path, process) -> None:
+def _wait_for(path, process: Captured) -> None:
     deadline = time.monotonic() + 120
     while not path.exists():
         assert process.poll() is None, process.communicate()[0]
@@ -75,7 +69,7 @@ def test_ctrl_c_or_sigterm_in_a_case_stores_it_and_the_run_as_stopped(plan, sign
                                                                      record_property):
     plan.write("test_a.py", PASS_FIRST)
     plan.write("test_b.py", WAIT_IN_CASE)
-    process = _start(plan)
+    process = plan.start_pytest()
     _wait_for(plan.root / "started", process)
     process.send_signal(signum)
     output = process.communicate(timeout=120)[0]
@@ -90,10 +84,11 @@ def test_ctrl_c_or_sigterm_in_a_case_stores_it_and_the_run_as_stopped(plan, sign
 def test_kill_9_leaves_a_run_queued_for_standcloud_as_stopped(plan, record_property):
     plan.write("test_a.py", PASS_FIRST)
     plan.write("test_b.py", WAIT_IN_CASE)
-    process = _start(plan)
+    process = plan.start_pytest()
     _wait_for(plan.root / "started", process)
     process.kill()
     process.communicate(timeout=60)
+    assert process.returncode == -signal.SIGKILL
     with Store.open(plan.store_path) as store:  # opening settles the dead run
         (run_id, state), = store.conn.execute("SELECT run_id, state FROM outbox")
         report = build_report(store.conn, run_id)
@@ -105,8 +100,6 @@ def test_kill_9_leaves_a_run_queued_for_standcloud_as_stopped(plan, record_prope
 
 @pytest.mark.skipif(sys.platform == "win32", reason="RLIMIT_FSIZE is POSIX")
 def test_a_full_disk_stops_the_run_as_error_and_the_next_run_refuses(plan, record_property):
-    import resource
-
     limit = 9_000_000  # bytes per file: leaves the 8 MB a run needs at its start
     plan.write("test_big.py", """
         import pytest, bridge
@@ -115,17 +108,14 @@ def test_a_full_disk_stops_the_run_as_error_and_the_next_run_refuses(plan, recor
         def test_case(n):
             bridge.set_case_artifact({f"b{i}": "x" * 100_000 for i in range(10)})
         """)
-
-    def capped() -> None:
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
-
-    first = _start(plan, preexec_fn=capped).communicate(timeout=300)[0]
+    capped = {"RLIMIT_FSIZE": (limit, limit)}
+    first = plan.start_pytest(limits=capped).communicate(timeout=300)[0]
     assert "INTERNALERROR" not in first and "Traceback" not in first
     assert "could not be stored" in first
     run = json.loads(plan.bridge("runs", "--json").stdout)
     assert run["status"] == "error"
     assert 0 < run["cases"] < 30
-    second = _start(plan, preexec_fn=capped)
+    second = plan.start_pytest(limits=capped)
     output = second.communicate(timeout=300)[0]
     assert second.returncode == 4, output
     assert "cannot start the run" in output and "file size limit" in output

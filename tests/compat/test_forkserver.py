@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 from forkserver import ForkServer
+from plan_support import Plan, own_python
 
 SHOW = """\
 import json, os, sys
@@ -70,3 +71,95 @@ def test_a_killed_child_reports_the_signal_and_a_slow_one_times_out(server, tmp_
     with pytest.raises(subprocess.TimeoutExpired):
         server.run(["-c", "import time; time.sleep(60)"], cwd=tmp_path,
                    env=dict(os.environ), timeout=0.5)
+
+
+def test_started_children_run_at_once_and_communicate_their_merged_output(server, tmp_path):
+    code = ("import sys, time; print('out', sys.argv[1], flush=True); time.sleep(0.2);"
+            " print('err', sys.argv[1], file=sys.stderr)")
+    children = [server.start(["-c", code, str(n)], cwd=tmp_path, env=dict(os.environ),
+                             merge_stderr=True) for n in range(3)]
+    assert len({child.pid for child in children}) == 3
+    assert [child.communicate(60) for child in children] == [
+        (f"out {n}\nerr {n}\n", "") for n in range(3)]
+    assert [child.returncode for child in children] == [0, 0, 0]
+
+
+def test_a_child_that_overruns_communicate_is_killed(server, tmp_path):
+    child = server.start(["-c", "import time; time.sleep(60)"], cwd=tmp_path,
+                         env=dict(os.environ))
+    with pytest.raises(subprocess.TimeoutExpired):
+        child.communicate(0.5)
+    assert child.returncode == -signal.SIGKILL
+
+
+def test_a_limit_is_set_in_the_child_only(server, tmp_path):
+    import resource
+
+    code = "import resource; print(resource.getrlimit(resource.RLIMIT_FSIZE))"
+    limited = server.start(["-c", code], cwd=tmp_path, env=dict(os.environ),
+                           limits={"RLIMIT_FSIZE": (12345, 12345)})
+    assert limited.communicate(60)[0] == "(12345, 12345)\n"
+    plain = server.run(["-c", code], cwd=tmp_path, env=dict(os.environ), timeout=60)
+    assert plain.stdout == f"{resource.getrlimit(resource.RLIMIT_FSIZE)}\n"
+
+
+STDIO = ("import sys; print([(s.isatty(), s.line_buffering, s.write_through, s.encoding) "
+         "for s in (sys.stdin, sys.stdout, sys.stderr)])")
+
+
+def _on_a_terminal(start) -> str:
+    controller, terminal = os.openpty()
+    child = start(terminal)
+    os.close(terminal)
+    output = b""
+    for _ in range(1000):  # bounded: until the child closes the terminal
+        try:
+            chunk = os.read(controller, 4096)
+        except OSError:  # EIO: every writer is gone
+            break
+        if not chunk:
+            break
+        output += chunk
+    os.close(controller)
+    assert child.wait(60) == 0, output
+    return output.decode()
+
+
+@pytest.mark.parametrize("unbuffered", [False, True])
+def test_on_a_terminal_or_a_file_stdio_is_set_up_as_in_a_fresh_process(tmp_path, unbuffered):
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    env |= {"PYTHONUNBUFFERED": "1"} if unbuffered else {}
+    server = ForkServer(sys.executable, [], env=env)
+    try:
+        forked = _on_a_terminal(lambda tty: server.popen(
+            ["-c", STDIO], cwd=tmp_path, env=env, stdin=tty, stdout=tty, stderr=tty))
+        fresh = _on_a_terminal(lambda tty: subprocess.Popen(
+            [sys.executable, "-c", STDIO], cwd=tmp_path, env=env, stdin=tty, stdout=tty,
+            stderr=tty))
+        piped = server.run(["-c", STDIO], cwd=tmp_path, env=env, timeout=60).stdout
+    finally:
+        server.close()
+    assert forked == fresh and "(True, " in forked
+    assert piped == subprocess.run([sys.executable, "-c", STDIO], cwd=tmp_path, env=env,
+                                   capture_output=True, text=True, timeout=60, input="").stdout
+
+
+def _plugin_packages() -> set[str]:
+    """Top-level packages of the installed pytest plugins: pytest imports them itself."""
+    import importlib.metadata
+
+    names = set()
+    for entry in importlib.metadata.entry_points(group="pytest11"):
+        names.add(entry.module.split(".")[0])
+        names |= {file.parts[0].removesuffix(".py") for file in entry.dist.files or ()
+                  if file.suffix == ".py"} if entry.dist else set()
+    return names
+
+
+def test_our_warm_python_holds_no_pytest_plugin_and_no_code_under_test(tmp_path):
+    code = "import sys; print(*sorted({name.split('.')[0] for name in sys.modules}))"
+    result = own_python().run(["-c", code], cwd=tmp_path, env=Plan.env(), timeout=60)
+    warm = set(result.stdout.split())
+    assert {"pytest", "pyvisa", "httpx"} <= warm, result.stderr
+    assert {"anyio", "xdist", "platformdirs"} <= _plugin_packages()
+    assert warm & (_plugin_packages() | {"bridge", "drivers", "hil", "hardpy"}) == set()

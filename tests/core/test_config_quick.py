@@ -76,7 +76,7 @@ def test_a_plan_with_a_plain_file_runs_without_pydantic_httpx_or_rich(plan):
             heavy = ("pydantic", "httpx", "rich")
             assert [name for name in heavy if name in sys.modules] == []
     """)
-    result = plan.pytest_process()  # a process of its own: what it imports is the point
+    result = plan.pytest_process(fresh=True)  # a fresh process: what it imports is the point
     assert result.returncode == 0, result.stdout + result.stderr
 
 

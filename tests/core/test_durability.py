@@ -3,8 +3,6 @@
 import os
 import signal
 import sqlite3
-import subprocess
-import sys
 import time
 
 from bridge.report import build_report
@@ -35,14 +33,13 @@ def _finished_cases(path) -> int:
 
 def test_kill_9_mid_run_keeps_every_finished_case_and_marks_the_run_interrupted(plan):
     plan.write("test_slow.py", SLOW_PLAN)
-    process = subprocess.Popen([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-                               cwd=plan.root, env=plan.env(), stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+    process = plan.start_pytest()
     deadline = time.monotonic() + 60
     while _finished_cases(plan.store_path) < 50 and time.monotonic() < deadline:
         time.sleep(0.05)
     os.kill(process.pid, signal.SIGKILL)
-    process.wait(timeout=10)
+    process.communicate(timeout=10)
+    assert process.returncode == -signal.SIGKILL
     seen_before_kill = _finished_cases(plan.store_path)
     assert 50 <= seen_before_kill < 200
 
@@ -81,9 +78,7 @@ def test_pytest_processes_at_once_share_one_store_without_lock_errors(plan, new_
         stand = new_plan(f"stand{index}")
         stand.write("hardpy.toml", f'[store]\npath = "{shared}"\n')
         stand.write("test_writer.py", WRITER_PLAN)
-        processes.append(subprocess.Popen(
-            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=stand.root,
-            env=stand.env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+        processes.append(stand.start_pytest())
     outputs = [p.communicate(timeout=300)[0] for p in processes]
     for process, output in zip(processes, outputs, strict=True):
         assert process.returncode == 0, output

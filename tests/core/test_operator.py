@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 import select
-import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
-from plan_support import Plan
+from plan_support import Plan, own_python
 
 from bridge.errors import OperatorError
 from bridge.operator import (
@@ -218,9 +218,7 @@ def _read_until(fd: int, wanted: bytes | None, deadline: float) -> bytes:
 def test_an_operator_at_a_tty_answers_with_capturing_on(plan: Plan):
     plan.write("test_tty.py", TTY_PLAN)
     master, slave = os.openpty()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q"], cwd=plan.root,
-        stdin=slave, stdout=slave, stderr=slave, env=Plan.env(), close_fds=True)
+    proc = plan.pytest_on(stdin=slave, stdout=slave, stderr=slave)
     os.close(slave)
     try:
         deadline = time.monotonic() + 60
@@ -255,8 +253,8 @@ def test_where_the_plugin_is_inactive_a_dialog_says_why_it_cannot_ask(new_plan):
 def test_outside_pytest_dialogs_use_stdin_and_stdout():
     code = ("from bridge.operator import *\n"
             "print(repr(run_dialog_box(DialogBox('Pick', widget=CheckboxWidget(['a', 'b'])))))")
-    result = subprocess.run([sys.executable, "-c", code], input="b\n", capture_output=True,
-                            text=True, timeout=60, env=Plan.env())
+    result = own_python().run(["-c", code], input="b\n", cwd=Path.cwd(), env=Plan.env(),
+                              timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "['b']"
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import subprocess
 import sys
 
 import pytest
@@ -73,9 +72,8 @@ def firmware_plan(tmp_path) -> Plan:
 def test_on_a_terminal_programming_shows_progress_and_the_run_records_its_duration(tmp_path):
     plan = firmware_plan(tmp_path)
     controller, terminal = os.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q"],
-                            cwd=plan.root, env=plan.env(), stdin=subprocess.DEVNULL,
-                            stdout=terminal, stderr=terminal)
+    with open(os.devnull, "rb") as nothing:
+        proc = plan.pytest_on(stdin=nothing.fileno(), stdout=terminal, stderr=terminal)
     os.close(terminal)
     output = b""
     for _ in range(100_000):  # bounded: until the child closes the terminal

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
+import os
 import textwrap
 import threading
+from pathlib import Path
+
+from plan_support import own_python
 
 from drivers.lock import SharedLock
 from drivers.sim.interleave import InterleaveChecker
@@ -29,10 +31,13 @@ WORKER = textwrap.dedent("""
 
 
 def run_workers(folder, use_lock: bool, processes: int = 4, n: int = 300) -> list[str]:
-    procs = [subprocess.Popen([sys.executable, "-c", WORKER, str(folder), "1" if use_lock
-                               else "0", str(n)], stdout=subprocess.PIPE, text=True)
+    """Processes of their own, forked at once from a warm interpreter (plan_support)."""
+    procs = [own_python().start(["-c", WORKER, str(folder), "1" if use_lock else "0", str(n)],
+                                cwd=Path.cwd(), env=dict(os.environ))
              for _ in range(processes)]
-    return [proc.communicate(timeout=60)[0].strip() for proc in procs]
+    outputs = [proc.communicate(timeout=60) for proc in procs]
+    assert [proc.returncode for proc in procs] == [0] * processes, outputs
+    return [out.strip() for out, _ in outputs]
 
 
 def test_with_the_lock_no_two_processes_are_ever_inside_one_transaction(tmp_path):

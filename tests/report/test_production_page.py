@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
-import sys
 import time
 
 import pytest
+from plan_support import own_python
 from production_store import DAY, PART, make_store
 from report_browser import Browser, assert_seen_cleanly
 
@@ -20,9 +21,8 @@ def production(tmp_path_factory):
 
 
 def report(folder, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "bridge.cli.main", "--store",
-                           str(folder / "runs.db"), "report", *args], capture_output=True,
-                          text=True, timeout=120, cwd=folder)
+    return own_python().run(["-m", "bridge.cli.main", "--store", str(folder / "runs.db"),
+                             "report", *args], cwd=folder, env=dict(os.environ), timeout=120)
 
 
 @pytest.fixture(scope="module")
