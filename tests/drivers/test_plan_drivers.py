@@ -12,11 +12,10 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 import sysconfig
 from pathlib import Path
 
-from plan_support import Plan, own_python
+from plan_support import Plan
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 BLOCK = re.compile(r"```\w+\n# file: (?P<name>\S+)\n(?P<body>.*?)```", re.S)
@@ -33,20 +32,11 @@ def readme_example(name: str) -> dict[str, str]:
 
 
 def pytest_script(plan: Plan, *args: str) -> subprocess.CompletedProcess[str]:
-    """``pytest ARGS`` in the plan's folder, as the user runs it; no PYTHONPATH.
-
-    The script is run by a fork of this python (plan_support.own_python) when that is
-    what its ``#!`` line names and no PYTHONPATH reached the fork server: then the child
-    runs the script as that python would, the script's folder first on ``sys.path``.
-    """
+    """``pytest ARGS`` in the plan's folder, as the user runs it; no PYTHONPATH."""
     script = Path(sysconfig.get_path("scripts")) / ("pytest.exe" if os.name == "nt" else "pytest")
     env = {k: v for k, v in plan.env().items() if k != "PYTHONPATH"}
-    argv = [str(script), "-p", "no:cacheprovider", "-q", *args]
-    if script.read_bytes().startswith(f"#!{sys.executable}\n".encode()) \
-            and "PYTHONPATH" not in os.environ:
-        return own_python().run(argv, cwd=plan.root, env=env, timeout=120)
-    return subprocess.run(argv, cwd=plan.root, capture_output=True, text=True, timeout=120,
-                          env=env)
+    return subprocess.run([str(script), "-p", "no:cacheprovider", "-q", *args], cwd=plan.root,
+                          capture_output=True, text=True, timeout=120, env=env)
 
 
 def write_example(plan: Plan) -> None:
