@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -24,6 +27,31 @@ def plan(tmp_path: Path) -> Plan:
     folder = Plan(tmp_path / "plan")
     folder.write("hardpy.toml", 'title = "Test plan"\n')
     return folder
+
+
+@pytest.fixture(scope="session")
+def built_once(tmp_path_factory: pytest.TempPathFactory
+               ) -> Callable[[str, Callable[[Path], None]], Path]:
+    """``built_once(name, build)``: the folder ``name``, filled by ``build(folder)`` once
+    per test run. A module fixture runs in each xdist worker that gets one of the
+    module's tests; what costs seconds (the demo, a wheel and its venv) is built by the
+    first worker to ask, under a lock, and read by the other."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the run's folder, each worker's basetemp is in it
+
+    def folder_of(name: str, build: Callable[[Path], None]) -> Path:
+        folder = root / name
+        with (root / f"{name}.lock").open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not (folder / ".built").exists():
+                shutil.rmtree(folder, ignore_errors=True)  # a build that failed
+                folder.mkdir()
+                build(folder)
+                (folder / ".built").touch()
+        return folder
+
+    return folder_of
 
 
 # The audit's totals (tests/audit), printed once per session; also under xdist, where

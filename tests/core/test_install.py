@@ -30,30 +30,38 @@ def run(args: list[str | Path], cwd: Path, **kwargs) -> subprocess.CompletedProc
 
 
 @pytest.fixture(scope="module")
-def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("wheel")
-    built = run([sys.executable, "-m", "pip", "wheel", ROOT, "--no-deps", "--no-build-isolation",
-                 "-q", "-w", out], out)  # the backend is a dev dependency: no build env
-    assert built.returncode == 0, built.stderr[-3000:]
-    (path,) = out.glob("stand_bridge-*.whl")
+def wheel(built_once) -> Path:
+    """The wheel built from this tree (once for the run's workers)."""
+
+    def build(out: Path) -> None:
+        built = run([sys.executable, "-m", "pip", "wheel", ROOT, "--no-deps",
+                     "--no-build-isolation", "-q", "-w", out], out)  # backend: a dev dependency
+        assert built.returncode == 0, built.stderr[-3000:]
+
+    (path,) = built_once("wheel", build).glob("stand_bridge-*.whl")
     return path
 
 
 @pytest.fixture(scope="module")
-def venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A fresh venv holding the wheel; its python's folder is returned."""
-    root = tmp_path_factory.mktemp("venv")
-    made = run([sys.executable, "-m", "venv", "--without-pip", root], root)
-    assert made.returncode == 0, made.stderr
-    bin_dir = root / ("Scripts" if os.name == "nt" else "bin")
-    python = bin_dir / "python"
-    installed = run([sys.executable, "-m", "pip", "--python", python, "install", "-q",
-                     "--no-deps", wheel], root)
-    assert installed.returncode == 0, installed.stderr[-3000:]
-    site = Path(run([python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
-                    root).stdout.strip())
-    (site / "borrowed_dependencies.pth").write_text(sysconfig.get_path("purelib") + "\n")
-    return bin_dir
+def venv(wheel: Path, built_once) -> Path:
+    """A fresh venv holding the wheel (once for the run's workers); its python's folder."""
+
+    def build(root: Path) -> None:
+        made = run([sys.executable, "-m", "venv", "--without-pip", root], root)
+        assert made.returncode == 0, made.stderr
+        installed = run([sys.executable, "-m", "pip", "--python", _bin(root) / "python",
+                         "install", "-q", "--no-deps", wheel], root)
+        assert installed.returncode == 0, installed.stderr[-3000:]
+        site = Path(run([_bin(root) / "python", "-c",
+                         "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                        root).stdout.strip())
+        (site / "borrowed_dependencies.pth").write_text(sysconfig.get_path("purelib") + "\n")
+
+    return _bin(built_once("venv", build))
+
+
+def _bin(root: Path) -> Path:
+    return root / ("Scripts" if os.name == "nt" else "bin")
 
 
 def test_the_wheel_carries_the_license_and_the_whole_reference_plan(wheel):

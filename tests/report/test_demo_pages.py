@@ -1,7 +1,7 @@
 """`make demo` works: the simulated stand end to end, uploaded to the StandCloud simulator,
 and it ends with both pages of the demo run written, their paths printed.
 
-The demo runs once for the module (~10 s); each test looks at one part of what it did.
+The demo runs once for the test run (~3 s); each test looks at one part of what it did.
 """
 
 from __future__ import annotations
@@ -18,14 +18,18 @@ DEMO = Path(__file__).resolve().parents[2] / "hil" / "demo.py"
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    """The demo's folder and what it printed."""
-    folder = tmp_path_factory.mktemp("demo")
-    # Plan.env: not this worker's xdist id, which would pick the demo plan's DUT slot
-    result = subprocess.run([sys.executable, str(DEMO)], capture_output=True, text=True,
-                            timeout=180, env={**Plan.env(), "BRIDGE_DEMO_DIR": str(folder)})
-    assert result.returncode == 0, result.stdout + result.stderr
-    return folder, result.stdout
+def demo(built_once) -> tuple[Path, str]:
+    """The demo's folder and what it printed (one demo for the run's workers)."""
+
+    def run_demo(folder: Path) -> None:
+        # Plan.env: not this worker's xdist id, which would pick the demo plan's DUT slot
+        result = subprocess.run([sys.executable, str(DEMO)], capture_output=True, text=True,
+                                timeout=180, env={**Plan.env(), "BRIDGE_DEMO_DIR": str(folder)})
+        assert result.returncode == 0, result.stdout + result.stderr
+        (folder / "printed.txt").write_text(result.stdout, encoding="utf-8")
+
+    folder = built_once("demo", run_demo)
+    return folder, (folder / "printed.txt").read_text(encoding="utf-8")
 
 
 def test_demo_runs_hil_stores_the_run_and_uploads_it(demo):
