@@ -14,8 +14,9 @@ import sys
 import textwrap
 import traceback
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from forkserver import Captured, Child, ForkServer
 
@@ -48,6 +49,26 @@ def own_python() -> ForkServer:
         _servers.append(ForkServer(sys.executable, WARM, env=Plan.env()))
         atexit.register(_servers[0].close)
     return _servers[0]
+
+
+
+def on_a_terminal(start: Callable[[int], Any], timeout: float = 120) -> tuple[int, str]:
+    """A process started by ``start(terminal)`` on a pty (its stdout and stderr), read
+    until it closes the terminal: (exit code, what it wrote there)."""
+    controller, terminal = os.openpty()
+    child = start(terminal)
+    os.close(terminal)
+    output = b""
+    for _ in range(100_000):  # bounded: until every writer of the terminal is gone
+        try:
+            chunk = os.read(controller, 65536)
+        except OSError:  # EIO: every writer is gone
+            break
+        if not chunk:
+            break
+        output += chunk
+    os.close(controller)
+    return child.wait(timeout=timeout), output.decode(errors="replace")
 
 
 class Plan:

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 from forkserver import ForkServer
-from plan_support import Plan, own_python
+from plan_support import Plan, on_a_terminal, own_python
 
 SHOW = """\
 import json, os, sys
@@ -107,39 +107,21 @@ STDIO = ("import sys; print([(s.isatty(), s.line_buffering, s.write_through, s.e
          "for s in (sys.stdin, sys.stdout, sys.stderr)])")
 
 
-def _on_a_terminal(start) -> str:
-    controller, terminal = os.openpty()
-    child = start(terminal)
-    os.close(terminal)
-    output = b""
-    for _ in range(1000):  # bounded: until the child closes the terminal
-        try:
-            chunk = os.read(controller, 4096)
-        except OSError:  # EIO: every writer is gone
-            break
-        if not chunk:
-            break
-        output += chunk
-    os.close(controller)
-    assert child.wait(60) == 0, output
-    return output.decode()
-
-
 @pytest.mark.parametrize("unbuffered", [False, True])
 def test_on_a_terminal_or_a_file_stdio_is_set_up_as_in_a_fresh_process(tmp_path, unbuffered):
     env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
     env |= {"PYTHONUNBUFFERED": "1"} if unbuffered else {}
     server = ForkServer(sys.executable, [], env=env)
     try:
-        forked = _on_a_terminal(lambda tty: server.popen(
+        forked = on_a_terminal(lambda tty: server.popen(
             ["-c", STDIO], cwd=tmp_path, env=env, stdin=tty, stdout=tty, stderr=tty))
-        fresh = _on_a_terminal(lambda tty: subprocess.Popen(
+        fresh = on_a_terminal(lambda tty: subprocess.Popen(
             [sys.executable, "-c", STDIO], cwd=tmp_path, env=env, stdin=tty, stdout=tty,
             stderr=tty))
         piped = server.run(["-c", STDIO], cwd=tmp_path, env=env, timeout=60).stdout
     finally:
         server.close()
-    assert forked == fresh and "(True, " in forked
+    assert forked == fresh and forked[0] == 0 and "(True, " in forked[1]
     assert piped == subprocess.run([sys.executable, "-c", STDIO], cwd=tmp_path, env=env,
                                    capture_output=True, text=True, timeout=60, input="").stdout
 

@@ -7,7 +7,7 @@ import os
 import sys
 
 import pytest
-from plan_support import Plan
+from plan_support import Plan, on_a_terminal
 
 from drivers.dut import DutConsole, ProgramProgress, frame
 from drivers.sim import make_image
@@ -71,22 +71,10 @@ def firmware_plan(tmp_path) -> Plan:
 @pytest.mark.skipif(sys.platform == "win32", reason="pty is POSIX")
 def test_on_a_terminal_programming_shows_progress_and_the_run_records_its_duration(tmp_path):
     plan = firmware_plan(tmp_path)
-    controller, terminal = os.openpty()
     with open(os.devnull, "rb") as nothing:
-        proc = plan.pytest_on(stdin=nothing.fileno(), stdout=terminal, stderr=terminal)
-    os.close(terminal)
-    output = b""
-    for _ in range(100_000):  # bounded: until the child closes the terminal
-        try:
-            chunk = os.read(controller, 65536)
-        except OSError:  # EIO: every writer is gone
-            break
-        if not chunk:
-            break
-        output += chunk
-    os.close(controller)
-    assert proc.wait(timeout=120) == 0, output.decode(errors="replace")
-    text = output.decode(errors="replace")
+        code, text = on_a_terminal(lambda terminal: plan.pytest_on(
+            stdin=nothing.fileno(), stdout=terminal, stderr=terminal))
+    assert code == 0, text
     size = len(make_image("2.0.0", 6000))
     chunks = -(-size // 256) + 1
     assert f"dut: firmware 100% {size:,}/{size:,} bytes, chunk {chunks}/{chunks}, 0 retries" \
