@@ -124,13 +124,18 @@ def public_like_bundle(ca: Path, folder: Path) -> Path:
     return bundle
 
 
+def _compat_venv() -> Any:
+    """tests/compat/compat_venv.py, with tests/ (its fork server) importable."""
+    sys.path[:0] = [str(REPO / "tests" / "compat"), str(REPO / "tests")]
+    import compat_venv
+
+    return compat_venv
+
+
 def hardpy_python() -> Path | None:
     """The compat venv's python (built on first use), or None saying why not."""
-    sys.path.insert(0, str(REPO / "tests" / "compat"))
     try:
-        import compat_venv
-
-        return compat_venv.ensure_venv()
+        return _compat_venv().ensure_venv()
     except BaseException as exc:  # noqa: BLE001 (pytest.skip/fail are BaseException)
         print(f"HardPy baseline skipped: no venv with hardpy==0.25.2 ({exc})", file=sys.stderr)
         return None
@@ -139,9 +144,7 @@ def hardpy_python() -> Path | None:
 def hardpy_sync(python: Path, store: Store, run_ids: list[str], url: str, key: str,
                 ca: Path, folder: Path) -> float:
     """Seconds real HardPy takes to upload these runs' reports."""
-    sys.path.insert(0, str(REPO / "tests" / "compat"))
-    import compat_venv
-
+    compat_venv = _compat_venv()
     documents = []
     for run_id in run_ids:
         report = build_report(store.conn, run_id)
