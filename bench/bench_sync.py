@@ -154,8 +154,9 @@ def hardpy_sync(python: Path, store: Store, run_ids: list[str], url: str, key: s
     path.write_text(json.dumps(documents))
     env = compat_venv.clean_env(REQUESTS_CA_BUNDLE=str(ca))
     address = url.split("://", 1)[1]  # HardPy's form of an HTTPS address: host:port
-    result = compat_venv.run(python, "-O", "-c", HARDPY_SYNC, address, key, str(path),
-                             cwd=folder, env=env)
+    # a fresh process, as `hardpy sc-sync` is (compat_venv.run would fork a warm one)
+    result = subprocess.run([str(python), "-O", "-c", HARDPY_SYNC, address, key, str(path)],
+                            cwd=folder, env=env, capture_output=True, text=True, timeout=600)
     if result.returncode != 0:
         sys.exit(f"HardPy's loader failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}")
     return float(json.loads(result.stdout.splitlines()[-1])["seconds"])
