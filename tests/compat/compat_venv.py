@@ -99,6 +99,9 @@ def ensure_venv() -> Path:
     """The venv's python, building the venv on first use (once per machine and key)."""
     venv = venv_dir()
     python = venv / "bin" / "python"
+    with _locked(venv, fcntl.LOCK_SH):  # built: no need to wait for the tests using it
+        if (venv / ".complete").is_file() and (venv / ".compiled-O").is_file():
+            return python
     with _locked(venv, fcntl.LOCK_EX):
         if not (venv / ".complete").is_file():
             shutil.rmtree(venv, ignore_errors=True)  # half-built by an interrupted run
