@@ -5,18 +5,16 @@ from __future__ import annotations
 import os
 import signal
 import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 from cloud_support import add_run
+from forkserver import Captured
+from plan_support import own_python
 
 from bridge.cli.main import main
 from bridge.store import Store, claims
-
-BRIDGE = [sys.executable, "-m", "bridge.cli.main"]
 
 
 @pytest.fixture
@@ -31,13 +29,10 @@ def stand(tmp_path: Path, sim, monkeypatch) -> Path:
     return folder
 
 
-def _sync(stand: Path) -> subprocess.Popen:
-    return subprocess.Popen(
-        [*BRIDGE, "--config", str(stand / "hardpy.toml"), "sync"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+def _sync(stand: Path) -> Captured:
+    """``bridge sync`` in a process of its own (forked from the worker's warm python)."""
+    return own_python().start(["-m", "bridge.cli.main", "--config", str(stand / "hardpy.toml"),
+                               "sync"], cwd=Path.cwd(), env=dict(os.environ))
 
 
 def test_two_syncs_at_once_post_every_run_exactly_once(stand, sim):

@@ -10,11 +10,13 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 from cloud_browser import login_in_a_process, login_in_process
 from cloud_support import add_run, run_bridge, state_of
+from plan_support import own_python
 
 from bridge.cli.main import main
 from bridge.cloud.sim import SimConfig, SimServer
@@ -171,16 +173,13 @@ def test_kill_9_halfway_through_sync_loses_and_duplicates_nothing(stand, sim, mo
         return stored
 
     monkeypatch.setattr(sim.db, "store_report", store_then_hold)
-    proc = subprocess.Popen(
-        [*BRIDGE, "--config", str(stand / "hardpy.toml"), "sync"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    proc = own_python().start(["-m", "bridge.cli.main", "--config", str(stand / "hardpy.toml"),
+                               "sync"], cwd=Path.cwd(), env=dict(os.environ))
     deadline = time.monotonic() + 120  # the process may take seconds to start when busy
     while sim.db.report_count() < 30 and time.monotonic() < deadline:
         time.sleep(0.01)
     os.kill(proc.pid, signal.SIGKILL)
-    proc.wait(10)
+    proc.communicate(10)  # its output files closed too
     stored_at_kill = sim.db.report_count()
     assert 30 <= stored_at_kill < 200
     monkeypatch.setattr(sim.db, "store_report", store_report)  # no more holding
