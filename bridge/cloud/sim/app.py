@@ -132,15 +132,22 @@ class SimApp:
             headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
         )
 
+    async def _refusal(self, request: Request) -> Response | None:
+        """What a read of the stand API gets instead of its answer: 503 when the
+        simulator stops during a fault's delay, 401 without a valid login; else None."""
+        if not await self.faults.wait_delay():
+            return self._stopping()
+        if self._login_of(request) is None:
+            return self._unauthorized()
+        return None
+
     @staticmethod
     def _stopping() -> JSONResponse:
         return JSONResponse({"detail": "the simulator is stopping"}, status_code=503)
 
     async def healthcheck(self, request: Request) -> Response:
-        if not await self.faults.wait_delay():
-            return self._stopping()
-        if self._login_of(request) is None:
-            return self._unauthorized()
+        if (refused := await self._refusal(request)) is not None:
+            return refused
         return JSONResponse({})
 
     async def test_report(self, request: Request) -> Response:
@@ -198,10 +205,8 @@ class SimApp:
         return [_summary(row["test_run_id"], json.loads(row["body"]), row["n"]) for row in rows]
 
     async def test_runs(self, request: Request) -> Response:
-        if not await self.faults.wait_delay():
-            return self._stopping()
-        if self._login_of(request) is None:
-            return self._unauthorized()
+        if (refused := await self._refusal(request)) is not None:
+            return refused
         clauses, params = [], []
         columns = {
             "part_number": "part_number",
@@ -220,20 +225,16 @@ class SimApp:
         return JSONResponse(runs)
 
     async def test_run(self, request: Request) -> Response:
-        if not await self.faults.wait_delay():
-            return self._stopping()
-        if self._login_of(request) is None:
-            return self._unauthorized()
+        if (refused := await self._refusal(request)) is not None:
+            return refused
         runs = self._reports("WHERE test_run_id = ?", (request.path_params["run_id"],))
         if not runs:
             return JSONResponse({"detail": "no such test run"}, status_code=404)
         return JSONResponse(runs[0])
 
     async def tested_duts(self, request: Request) -> Response:
-        if not await self.faults.wait_delay():
-            return self._stopping()
-        if self._login_of(request) is None:
-            return self._unauthorized()
+        if (refused := await self._refusal(request)) is not None:
+            return refused
         clauses, params = [], []
         for name, column in (("test_stand_name", "stand_name"), ("part_number", "part_number")):
             if name in request.query_params:
