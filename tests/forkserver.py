@@ -17,6 +17,7 @@ Run as a script, this file is the warm process (stdlib only: any venv can run it
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
@@ -178,6 +179,26 @@ class ForkServer:
         self._process.wait(timeout=30)
         self._reader.join(timeout=30)
 
+
+_shared: dict[tuple[str, bool], tuple[str, ForkServer]] = {}
+
+
+def shared(python: str | Path, warm: Sequence[str], *, optimize: bool = False,
+           env: dict[str, str] | None = None, generation: str = "") -> ForkServer:
+    """This process's server for ``python`` (and ``-O``): started at first use, closed at
+    exit. Another ``generation`` (e.g. the checkout a venv's editable install points at,
+    read by the server at its start) replaces it."""
+    key = (str(python), optimize)
+    known = _shared.get(key)
+    if known is not None and known[0] == generation:
+        return known[1]
+    if known is not None:
+        known[1].close()
+    if not _shared:
+        atexit.register(lambda: [server.close() for _, server in _shared.values()])
+    server = ForkServer(python, warm, optimize=optimize, env=env)
+    _shared[key] = (generation, server)
+    return server
 
 # -- the warm process ---------------------------------------------------------------------
 

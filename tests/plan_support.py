@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import gc
 import io
@@ -18,7 +17,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from forkserver import Captured, Child, ForkServer
+from forkserver import Captured, Child, ForkServer, shared
 
 # anyio (an httpx dependency) registers a pytest plugin whose imports cost each pytest
 # process about 0.5 s, half of a small plan's run; no plan here uses it.
@@ -35,7 +34,6 @@ WARM = ("pytest", "_pytest.faulthandler", "_pytest.helpconfig", "_pytest.junitxm
         "_pytest.warnings", "execnet", "pydantic.main", "pydantic.json_schema", "pyvisa",
         "pyvisa_sim", "serial", "httpx", "rich", "yaml", "sqlite3", "tzlocal", "psutil",
         "tomllib", "xml.etree.ElementTree", "uuid", "zoneinfo")
-_servers: list[ForkServer] = []
 PYTEST = ("-m", "pytest", "-q", "-p", "no:cacheprovider")  # as a plan's process is run
 
 
@@ -45,10 +43,7 @@ def own_python() -> ForkServer:
     Its environment is a plan's: what Python reads only at start-up (PYTHONPATH,
     PYTHONWARNINGS…) is then what a plan's process would read.
     """
-    if not _servers:
-        _servers.append(ForkServer(sys.executable, WARM, env=Plan.env()))
-        atexit.register(_servers[0].close)
-    return _servers[0]
+    return shared(sys.executable, WARM, env=Plan.env())
 
 
 

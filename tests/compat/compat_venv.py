@@ -13,7 +13,6 @@ CI (``CI`` set) they fail instead.
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import fcntl
 import hashlib
@@ -27,7 +26,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from forkserver import ForkServer
+from forkserver import shared
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -160,24 +159,6 @@ def clean_env(**extra: str) -> dict[str, str]:
 # modules pytest must import itself to rewrite their asserts.
 WARM = ("pytest", "requests", "requests_oauth2client", "jwskate", "pydantic", "chardet",
         "urllib3", "qrcode", "natsort", "cryptography.x509", "platformdirs")
-_servers: dict[tuple[Path, bool], tuple[str, ForkServer]] = {}
-
-
-def _fork_server(python: Path, optimize: bool) -> ForkServer:
-    """One per python and -O, while the venv points at the same checkout (a server
-    started before a re-pointing would import stand-bridge from the other one)."""
-    stamp = (python.parents[1] / ".checkout").read_text()
-    known = _servers.get((python, optimize))
-    if known is not None and known[0] == stamp:
-        return known[1]
-    if known is not None:
-        known[1].close()
-    server = ForkServer(python, WARM, optimize=optimize, env=clean_env())
-    if not _servers:
-        atexit.register(lambda: [server.close() for _, server in _servers.values()])
-    _servers[(python, optimize)] = (stamp, server)
-    return server
-
 
 def run(python: Path, *args: str, cwd: Path, env: dict[str, str] | None = None,
         timeout: float = 300) -> subprocess.CompletedProcess[str]:
@@ -186,7 +167,9 @@ def run(python: Path, *args: str, cwd: Path, env: dict[str, str] | None = None,
     optimize = args[0] == "-O"
     rest = args[1:] if optimize else args
     if rest[0] in ("-m", "-c"):
-        return _fork_server(python, optimize).run(rest, cwd=cwd, env=env or clean_env(),
-                                                  timeout=timeout)
+        # a server started before a re-pointing would import the other checkout's code
+        server = shared(python, WARM, optimize=optimize, env=clean_env(),
+                        generation=(python.parents[1] / ".checkout").read_text())
+        return server.run(rest, cwd=cwd, env=env or clean_env(), timeout=timeout)
     return subprocess.run([str(python), *args], cwd=cwd, capture_output=True, text=True,
                           env=env or clean_env(), timeout=timeout)
