@@ -7,6 +7,7 @@ module registers its parser cheaply and imports what it needs when it runs.
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import io
 import sqlite3
@@ -22,8 +23,16 @@ PANEL_COMMANDS = ("run", "start", "stop", "status")  # `init` is ours: bridge.cl
 
 
 def build_parser() -> argparse.ArgumentParser:
+    return _parser(Path(sys.argv[0]).name if sys.argv and sys.argv[0] else "bridge")
+
+
+@functools.cache
+def _parser(prog: str) -> argparse.ArgumentParser:
+    """Built once per process: parsing leaves a parser as it was, and building one costs
+    ~6 ms (argparse looks up a translation for each help text), which commands run
+    in one process (the test suite runs ~250) would pay each time."""
     parser = argparse.ArgumentParser(
-        prog=Path(sys.argv[0]).name if sys.argv and sys.argv[0] else "bridge",
+        prog=prog,
         description="Test-stand runs: list, inspect, export, and bring them to StandCloud.",
     )
     parser.add_argument("--version", action="version", version=f"stand-bridge {_version()}")

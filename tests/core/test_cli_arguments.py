@@ -94,10 +94,10 @@ def test_an_address_python_cannot_split_is_one_clear_line(tmp_path, capsys):
 def test_a_bug_in_a_command_is_a_traceback_not_a_one_line_error(store, monkeypatch):
     import bridge.cli.show
 
-    def broken(args: object) -> int:
+    def broken(args: object, **kwargs: object) -> None:
         raise ValueError("a bug")
 
-    monkeypatch.setattr(bridge.cli.show, "show_command", broken)
+    monkeypatch.setattr(bridge.cli.show, "_one_run", broken)  # inside the command
     with pytest.raises(ValueError, match="a bug"):
         main(["--store", str(store), "show", "last"])
 
