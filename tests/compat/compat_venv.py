@@ -154,11 +154,15 @@ def clean_env(**extra: str) -> dict[str, str]:
     return {**env, "COLUMNS": "160", **extra}
 
 
-# What a HardPy process imports before HardPy itself (1.4 of its 1.9 s, with HardPy's
-# own dependencies): imported once per fork server. Not pytest plugins (anyio), whose
-# modules pytest must import itself to rewrite their asserts.
-WARM = ("pytest", "requests", "requests_oauth2client", "jwskate", "pydantic", "chardet",
-        "urllib3", "qrcode", "natsort", "cryptography.x509", "platformdirs")
+# What a HardPy process imports besides HardPy itself (1.6 of its 1.9 s): its
+# libraries, imported once per fork server. Not pytest plugins (anyio, platformdirs),
+# whose modules pytest must import itself to rewrite their asserts, nor keyring, which
+# stand-bridge uses too.
+WARM = ("pytest", "requests", "requests_oauth2client", "jwskate", "chardet", "urllib3",
+        "qrcode", "natsort", "cryptography.x509", "oauthlib.oauth2",
+        "requests_oauthlib", "pycouchdb", "glom", "dotenv", "uuid6", "tzlocal", "machineid",
+        "tomli", "tomli_w", "pydantic", "pydantic.types", "pydantic.json_schema",
+        "pydantic.functional_validators")
 
 def run(python: Path, *args: str, cwd: Path, env: dict[str, str] | None = None,
         timeout: float = 300) -> subprocess.CompletedProcess[str]:

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterator
 
 import pytest
+from compat_venv import run
 from forkserver import ForkServer
 from plan_support import Plan, on_a_terminal, own_python
 
@@ -126,22 +127,34 @@ def test_on_a_terminal_or_a_file_stdio_is_set_up_as_in_a_fresh_process(tmp_path,
                                    capture_output=True, text=True, timeout=60, input="").stdout
 
 
-def _plugin_packages() -> set[str]:
-    """Top-level packages of the installed pytest plugins: pytest imports them itself."""
-    import importlib.metadata
-
-    names = set()
-    for entry in importlib.metadata.entry_points(group="pytest11"):
-        names.add(entry.module.split(".")[0])
-        names |= {file.parts[0].removesuffix(".py") for file in entry.dist.files or ()
-                  if file.suffix == ".py"} if entry.dist else set()
-    return names
+# Run in a forked child: the top-level packages it started with, and those of the venv's
+# pytest plugins (pytest imports them itself, to rewrite their asserts).
+WARM_AND_PLUGINS = """\
+import json, sys
+warm = sorted({name.split(".")[0] for name in sys.modules})
+import importlib.metadata
+plugins = set()
+for entry in importlib.metadata.entry_points(group="pytest11"):
+    plugins.add(entry.module.split(".")[0])
+    plugins |= {file.parts[0].removesuffix(".py") for file in entry.dist.files or ()
+                if file.suffix == ".py"} if entry.dist else set()
+print(json.dumps([warm, sorted(plugins)]))
+"""
 
 
 def test_our_warm_python_holds_no_pytest_plugin_and_no_code_under_test(tmp_path):
-    code = "import sys; print(*sorted({name.split('.')[0] for name in sys.modules}))"
-    result = own_python().run(["-c", code], cwd=tmp_path, env=Plan.env(), timeout=60)
-    warm = set(result.stdout.split())
+    result = own_python().run(["-c", WARM_AND_PLUGINS], cwd=tmp_path, env=Plan.env(),
+                              timeout=60)
+    warm, plugins = map(set, json.loads(result.stdout or "[[], []]"))
     assert {"pytest", "pyvisa", "httpx"} <= warm, result.stderr
-    assert {"anyio", "xdist", "platformdirs"} <= _plugin_packages()
-    assert warm & (_plugin_packages() | {"bridge", "drivers", "hil", "hardpy"}) == set()
+    assert {"anyio", "xdist", "platformdirs"} <= plugins
+    assert warm & (plugins | {"bridge", "drivers", "hil", "hardpy"}) == set()
+
+
+def test_hardpys_warm_python_holds_no_pytest_plugin_no_hardpy_and_no_keyring(
+        hardpy_python, tmp_path):
+    result = run(hardpy_python, "-c", WARM_AND_PLUGINS, cwd=tmp_path)
+    warm, plugins = map(set, json.loads(result.stdout or "[[], []]"))
+    assert {"pytest", "requests", "pydantic", "glom"} <= warm, result.stderr
+    assert {"anyio", "hardpy", "bridge"} <= plugins
+    assert warm & (plugins | {"bridge", "drivers", "hardpy", "keyring"}) == set()
