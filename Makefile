@@ -20,10 +20,12 @@ demo: $(STAMP)
 # it). Under PYTHONDONTWRITEBYTECODE each of ~100 Python processes compiled bridge/ again
 # (22 s of CPU), and each pytest -n 2 worker rewrote every test module (2.3 s each).
 # The collection's output is dropped: the run after it reports the same errors.
+# Also the venv with real HardPy (tests/compat): built once per machine, pointed at this
+# checkout (pip install -e, ~4 s in a fresh clone).
 test: $(STAMP)
 	command -v chromium >/dev/null || { test "$$(id -u)" = 0 && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } || echo "make test: the report tests need Chromium: apt-get install chromium"
 	$(BIN)/ruff check bridge drivers tests hil bench
-	{ $(BIN)/python -m compileall -q bridge drivers hil && PYTHONDONTWRITEBYTECODE= $(BIN)/pytest --collect-only -q -p no:xdist >/dev/null 2>&1; } & $(BIN)/mypy; status=$$?; wait; exit $$status
+	{ $(BIN)/python -m compileall -q bridge drivers hil && PYTHONDONTWRITEBYTECODE= $(BIN)/pytest --collect-only -q -p no:xdist >/dev/null 2>&1; PYTHONPATH=tests $(BIN)/python tests/compat/compat_venv.py; } & $(BIN)/mypy; status=$$?; wait; exit $$status
 	$(BIN)/pytest -n 2 -q
 
 bench: $(STAMP)

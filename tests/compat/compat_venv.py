@@ -177,3 +177,11 @@ def run(python: Path, *args: str, cwd: Path, env: dict[str, str] | None = None,
         return server.run(rest, cwd=cwd, env=env or clean_env(), timeout=timeout)
     return subprocess.run([str(python), *args], cwd=cwd, capture_output=True, text=True,
                           env=env or clean_env(), timeout=timeout)
+
+
+if __name__ == "__main__":  # `make test` prepares the venv beside mypy, before the suite
+    try:
+        with this_checkout(ensure_venv()):
+            pass
+    except (pytest.skip.Exception, pytest.fail.Exception) as exc:  # the suite says it again
+        print(f"compat venv not ready: {exc}", file=sys.stderr)
