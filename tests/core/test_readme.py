@@ -8,7 +8,8 @@ the earlier file blocks of its README section:
   a ``test_*.py`` file is then run by ``pytest --stand sim`` and must pass;
 - any other ``toml`` block is the plan's hardpy.toml: it must load, and when it gives the
   instruments the reference plan uses, that plan runs on it (``-n`` per slot when it has
-  ``[slots]``; a block of ``[slots]`` alone extends the section's previous hardpy.toml);
+  ``[slots]``; a block of ``[slots]`` alone extends the section's previous hardpy.toml;
+  slots equal to hil/hardpy.toml's are not run again: tests/drivers/test_hil.py runs them);
 - an ``sh`` block's lines are commands, each to exit 0, run among its section's files
   (without the reference plan's tests), else in the reference plan after one stored run:
   ``bridge`` as ``python -m bridge``, ``pytest`` with ``--stand sim``, ``sqlite3`` by
@@ -121,6 +122,8 @@ def run_toml(block: Block, plan: Plan) -> None:
     if not set(stand.model.instruments) >= REFERENCE_FIXTURES:
         return  # no stand to run the reference plan on: loading it is the check
     slots = list(stand.model.slots)
+    if slots and stand.model.slots == load_config(ROOT / "hil" / "hardpy.toml").model.slots:
+        return  # hil/hardpy.toml's own slots, which tests/drivers/test_hil.py runs (-n 2)
     run_pytest(plan, "test_sample_board.py", *(["-n", str(len(slots))] if slots else []))
     listed = plan.bridge("runs", "--json").stdout.splitlines()
     statuses = [json.loads(line)["status"] for line in listed]
