@@ -14,11 +14,10 @@ import socket
 import sqlite3
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 from bridge.errors import StoreError
-from bridge.store.schema import LATEST_VERSION, MIGRATIONS
+from bridge.store.schema import LATEST_VERSION, MIGRATIONS, latest_schema, statements
 from bridge.store.transaction import Transaction, explain
 
 BUSY_TIMEOUT_S = 60.0
@@ -129,6 +128,8 @@ class Store:
         self.conn.execute(f"PRAGMA synchronous = {SYNCHRONOUS}")
         # Checkpoints every ~8 MB, not every 2 MB.
         self.conn.execute("PRAGMA wal_autocheckpoint = 4000")
+        if version == 0:
+            version = self._create()
         # Foreign keys off while migrating: rebuilding a table must not cascade deletes
         # (SQLite's own procedure); each migration checks them before it commits.
         if 0 < version < LATEST_VERSION:
@@ -147,12 +148,23 @@ class Store:
                   f"to {LATEST_VERSION} ({runs} runs), once; this may take a while",
                   file=sys.stderr, flush=True)
 
+    def _create(self) -> int:
+        """Give a new store the latest schema; the version it then has (another process
+        may have created it while we waited for the write lock)."""
+        with self.write():
+            if version := self.conn.execute("PRAGMA user_version").fetchone()[0]:
+                return int(version)
+            for statement in latest_schema():
+                self.conn.execute(statement)
+            self.conn.execute(f"PRAGMA user_version = {LATEST_VERSION}")
+        return LATEST_VERSION
+
     def _migrate(self, number: int) -> None:
         with self.write():
             # Another process may have migrated while we waited for the write lock.
             if self.conn.execute("PRAGMA user_version").fetchone()[0] > number:
                 return
-            for statement in _statements(MIGRATIONS[number]):
+            for statement in statements(MIGRATIONS[number]):
                 self.conn.execute(statement)
             broken = self.conn.execute("PRAGMA foreign_key_check").fetchall()
             if broken:
@@ -241,18 +253,6 @@ def _check_file(path: Path, *, create: bool, writable: bool = True) -> None:
                          path=path.parent) from exc
     if not os.access(path.parent, os.W_OK | os.X_OK):
         raise StoreError("the store directory is not writable", path=path.parent)
-
-
-def _statements(script: str) -> Iterator[str]:
-    """Split a DDL script into statements; SQLite says where one ends (a trigger's body
-    holds ';' too), asked only at lines ending in ';', as any statement's last does."""
-    buffer = ""
-    for line in script.splitlines(keepends=True):
-        buffer += line.split("--", 1)[0] + "\n" if "--" in line else line
-        if buffer.rstrip().endswith(";") and sqlite3.complete_statement(buffer):
-            if buffer.strip():
-                yield buffer.strip()
-            buffer = ""
 
 
 def _still_writing(pid: int, started: float) -> bool:

@@ -6,8 +6,7 @@ import sqlite3
 
 from bridge.report import build_report
 from bridge.store import Store
-from bridge.store.db import _statements
-from bridge.store.schema import LATEST_VERSION, MIGRATIONS
+from bridge.store.schema import LATEST_VERSION, MIGRATIONS, statements
 from bridge.store.writer import RunWriter
 
 
@@ -15,7 +14,7 @@ def _v1_store(path):
     """A store as version 1 wrote it: one run, a retried case, measurements."""
     with sqlite3.connect(path, isolation_level=None) as conn:
         conn.execute("PRAGMA foreign_keys = ON")
-        for statement in _statements(MIGRATIONS[0]):
+        for statement in statements(MIGRATIONS[0]):
             conn.execute(statement)
         conn.execute("PRAGMA user_version = 1")
     store = Store.__new__(Store)  # the writer on the raw v1 file, no upgrade
@@ -60,6 +59,16 @@ def test_a_v1_store_is_upgraded_with_every_row_and_reference_kept(tmp_path):
             (2, 0)]
         assert store.conn.execute("SELECT id FROM fact_runs").fetchall() == [("run-1",)]
     assert before["modules"]["test_m"]["cases"]["test_c"]["attempt"] == 2
+
+
+def test_a_new_store_has_the_schema_an_upgraded_one_has(tmp_path):
+    _v1_store(tmp_path / "old.db")
+    schema = "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name"
+    with Store.open(tmp_path / "old.db") as old, Store.open(tmp_path / "new.db") as new:
+        upgraded, created = (s.conn.execute(schema).fetchall() for s in (old, new))
+        versions = {s.conn.execute("PRAGMA user_version").fetchone() for s in (old, new)}
+    assert created == upgraded and len(created) > 30
+    assert versions == {(LATEST_VERSION,)}
 
 
 def _case(position: int, status: str) -> dict:
