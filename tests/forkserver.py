@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import io
 import json
 import os
 import select
@@ -30,7 +31,7 @@ import tempfile
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, TextIO
 
 _MESSAGE = 1 << 20
 
@@ -65,7 +66,7 @@ class Captured(Child):
     """A child whose stdout and stderr go to files, read once it has ended: no pipe to
     keep drained while it runs (several at once, a kill -9 mid-run)."""
 
-    def __init__(self, child: Child, out: IO[bytes], err: IO[bytes] | None):
+    def __init__(self, child: Child, out: IO[bytes] | None, err: IO[bytes] | None):
         super().__init__(child.server, child.pid)
         self._out, self._err = out, err
 
@@ -84,6 +85,27 @@ class Captured(Child):
             for file in (self._out, self._err):
                 if file is not None:
                     file.close()
+
+
+class Piped(Captured):
+    """A child whose stdout is a pipe, read while it runs (``stdout``: the link it prints,
+    the address it serves); its stderr goes to a file."""
+
+    def __init__(self, child: Child, stdout: TextIO, err: IO[bytes]):
+        super().__init__(child, None, err)
+        self.stdout = stdout
+
+    def communicate(self, timeout: float | None = None) -> tuple[str, str]:
+        """The rest of stdout, and stderr, as :meth:`Captured.communicate`."""
+        rest: list[str] = []
+        drain = threading.Thread(target=lambda: rest.append(self.stdout.read()), daemon=True)
+        drain.start()  # a full pipe would keep the child from ending
+        try:
+            _, err = super().communicate(timeout)
+        finally:
+            drain.join(30)
+            self.stdout.close()
+        return "".join(rest), err
 
 
 def _read(file: IO[bytes] | None) -> str:
@@ -162,6 +184,19 @@ class ForkServer:
             opened.pop_all()  # the child's: closed by communicate()
         return Captured(child, out, err)
 
+    def piped(self, args: Sequence[str], *, cwd: str | Path, env: dict[str, str]) -> Piped:
+        """As ``Popen(stdout=PIPE, stderr=PIPE, text=True)`` with stdin empty."""
+        read_end, write_end = os.pipe()
+        with tempfile.TemporaryFile() as stdin, contextlib.ExitStack() as opened:
+            err = opened.enter_context(tempfile.TemporaryFile())
+            try:
+                child = self.popen(args, cwd=cwd, env=env, stdin=stdin.fileno(),
+                                   stdout=write_end, stderr=err.fileno())
+            finally:
+                os.close(write_end)  # the child's now: EOF when it ends
+            opened.pop_all()
+        return Piped(child, open(read_end, encoding="utf-8"), err)
+
     def run(self, args: Sequence[str], *, cwd: str | Path, env: dict[str, str],
             timeout: float, input: str | None = None) -> subprocess.CompletedProcess[str]:
         """As ``subprocess.run(capture_output=True, text=True)``; stdin is ``input``, or
@@ -237,14 +272,32 @@ def _serve(sock: socket.socket) -> tuple[dict, list[int]]:
             sock.send(json.dumps({"pid": pid}).encode())
 
 
+def _fresh_stdio() -> None:
+    """New sys.stdin/stdout/stderr on fds 0-2, made as the interpreter makes them at
+    start-up: the server's own remember what its fds were (a seekable file under
+    pytest's capture, where the child's may be a pipe: "Illegal seek")."""
+    buffered = not sys.__stdout__.write_through  # -u / PYTHONUNBUFFERED
+    for fd, name in enumerate(("stdin", "stdout", "stderr")):
+        old = getattr(sys, f"__{name}__")
+        binary = open(fd, "rb" if fd == 0 else "wb", closefd=False,  # noqa: SIM115 - for life
+                      buffering=-1 if buffered or fd == 0 else 0)
+        raw = binary.raw if isinstance(binary, io.BufferedIOBase) else binary
+        raw.name = f"<{name}>"
+        stream = io.TextIOWrapper(binary, encoding=old.encoding, errors=old.errors,
+                                  newline=None if os.name == "nt" else "\n",
+                                  line_buffering=buffered and (raw.isatty() or fd == 2),
+                                  write_through=not buffered)
+        stream.mode = "r" if fd == 0 else "w"
+        setattr(sys, name, stream)
+        setattr(sys, f"__{name}__", stream)
+
+
 def _become(request: dict, fds: list[int]) -> list[str]:
     """Take the request's stdio, folder and environment, as ``exec`` would give them."""
     for target, fd in enumerate(fds):
         os.dup2(fd, target)
         os.close(fd)
-    for stream in (sys.stdin, sys.stdout):  # buffered as the interpreter sets up ours
-        stream.reconfigure(line_buffering=os.isatty(stream.fileno())
-                           and not stream.write_through)
+    _fresh_stdio()
     if request["limits"]:
         import resource
 

@@ -158,3 +158,14 @@ def test_hardpys_warm_python_holds_no_pytest_plugin_no_hardpy_and_no_keyring(
     assert {"pytest", "requests", "pydantic", "glom"} <= warm, result.stderr
     assert {"anyio", "hardpy", "bridge"} <= plugins
     assert warm & (plugins | {"bridge", "drivers", "hardpy", "keyring"}) == set()
+
+
+def test_a_child_on_a_pipe_writes_there_as_a_fresh_process_would(server, tmp_path):
+    """Under pytest's capture the server's own stdout is a file; a child's on a pipe must
+    not be taken for one (``reconfigure()`` would seek it: "Illegal seek")."""
+    code = ("import sys; sys.stdout.reconfigure(errors='backslashreplace'); "
+            "print(sys.stdout.seekable(), sys.stdout.name)")
+    child = server.piped(["-c", code], cwd=tmp_path, env=dict(os.environ))
+    assert child.stdout.readline() == "False <stdout>\n"
+    assert child.communicate(60) == ("", "")
+    assert child.returncode == 0
