@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import ssl
 import subprocess
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from plan_support import own_python
 
 
 def approve(
@@ -52,13 +54,13 @@ def device_login(sim) -> dict:  # type: ignore[no-untyped-def]
         return poll_for_token(http, endpoints, device)
 
 
-def login_in_a_process(argv: list[str], timeout: float = 60, env: dict[str, str] | None = None,
+def login_in_a_process(args: list[str], timeout: float = 60, env: dict[str, str] | None = None,
                        cwd: Path | None = None) -> subprocess.CompletedProcess:
-    """Run an ``sc-login`` command line, approve the link it prints, wait for it to end.
-    A process that says nothing is killed after ``timeout`` (never a hung test)."""
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            encoding="utf-8", env=env, cwd=cwd)
-    assert proc.stdout is not None and proc.stderr is not None
+    """Run ``bridge ARGS`` (an ``sc-login``) in a process of its own, approve the link it
+    prints, wait for it to end. A process that says nothing is killed after ``timeout``
+    (never a hung test)."""
+    proc = own_python().piped(["-m", "bridge.cli.main", *args], cwd=cwd or Path.cwd(),
+                              env=dict(os.environ) if env is None else env)
     watchdog = threading.Timer(timeout, proc.kill)
     watchdog.start()
     try:
@@ -67,15 +69,15 @@ def login_in_a_process(argv: list[str], timeout: float = 60, env: dict[str, str]
             if "/auth/device?user_code=" in line:
                 link = line.strip()
                 break
-        assert link, f"no link within {timeout} s: {proc.stderr.read()}"
+        assert link, f"no link within {timeout} s: {proc.communicate(timeout)[1]}"
         approve(link)
         out, err = proc.communicate(timeout=timeout)
     finally:
         watchdog.cancel()
         if proc.poll() is None:
             proc.kill()
-            proc.communicate()
-    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+            proc.communicate(30)
+    return subprocess.CompletedProcess(["bridge", *args], proc.returncode, out, err)
 
 
 def login_in_process(monkeypatch: pytest.MonkeyPatch, argv: list[str],

@@ -6,7 +6,6 @@ import json
 import os
 import shutil
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -16,7 +15,7 @@ from typing import Any
 import pytest
 from cloud_browser import login_in_a_process, login_in_process
 from cloud_support import add_run, run_bridge, state_of
-from plan_support import own_python
+from plan_support import Plan, own_python
 
 from bridge.cli.main import main
 from bridge.cloud.sim import SimConfig, SimServer
@@ -38,7 +37,7 @@ def logged_in(tmp_path_factory: pytest.TempPathFactory):
         env = {k: v for k, v in os.environ.items() if not k.startswith(("HARDPY_SC", "BRIDGE_"))}
         env.update(BRIDGE_TOKEN_DIR=str(tokens), BRIDGE_TOKEN_STORE="file")
         done = login_in_a_process(
-            [*BRIDGE, "--config", str(folder / "hardpy.toml"), "sc-login", sim.address], env=env)
+            ["--config", str(folder / "hardpy.toml"), "sc-login", sim.address], env=env)
         yield sim, folder, tokens, done
 
 
@@ -203,12 +202,8 @@ def test_cloud_sim_command_prints_address_user_and_key_serves_and_stops_on_ctrl_
 
     import httpx
 
-    proc = subprocess.Popen(
-        [*BRIDGE, "cloud-sim", "--port", "0", "--https", "--data-dir", str(tmp_path / "d")],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = own_python().piped(["-m", "bridge.cli.main", "cloud-sim", "--port", "0", "--https",
+                               "--data-dir", str(tmp_path / "d")], cwd=tmp_path, env=Plan.env())
     lines = []
     watchdog = threading.Timer(60, proc.kill)  # a silent process never hangs the test
     watchdog.start()
@@ -234,7 +229,7 @@ def test_cloud_sim_command_prints_address_user_and_key_serves_and_stops_on_ctrl_
         watchdog.cancel()
         if proc.poll() is None:
             proc.kill()
-            proc.communicate()
+            proc.communicate(30)
 
 
 def test_logout_removes_the_login_from_keyring_and_file(stand, sim, capsys, monkeypatch):

@@ -25,8 +25,7 @@ def test_version_names_stand_bridge_and_its_version(script):
 
 def test_sc_login_no_check_logs_in_and_check_then_reports_it(stand, sim, capsys):
     done = login_in_a_process(
-        [sys.executable, "-m", "bridge.cli.main", "--config", str(stand / "hardpy.toml"),
-         "sc-login", "--no-check", sim.address])
+        ["--config", str(stand / "hardpy.toml"), "sc-login", "--no-check", sim.address])
     assert done.returncode == 0 and "Registration completed" in done.stdout, done.stderr
     assert main(["--config", str(stand / "hardpy.toml"), "sc-login", "--check"]) == 0
     assert "OK: logged in" in capsys.readouterr().out

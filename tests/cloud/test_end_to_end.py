@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -40,8 +38,7 @@ def test_login_hil_run_with_autosync_listing_and_logout(tmp_path, sim, _isolated
     with (stand / "hardpy.toml").open("a", encoding="utf-8") as config:
         config.write(f'\n[stand_cloud]\naddress = "{sim.address}"\nautosync = true\n')
 
-    login = login_in_a_process([sys.executable, "-m", "bridge.cli.main", "sc-login", sim.address],
-                               cwd=stand)
+    login = login_in_a_process(["sc-login", sim.address], cwd=stand)
     assert login.returncode == 0, login.stderr
     assert "Registration completed" in login.stdout
 
@@ -50,14 +47,7 @@ def test_login_hil_run_with_autosync_listing_and_logout(tmp_path, sim, _isolated
     code, out, err = _bridge(capsys, "sc-login", "--check", sim.address)
     assert code == 0 and out.startswith("OK"), err
 
-    run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--stand", "sim"],
-        cwd=stand,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=Plan.env(),  # not this worker's xdist id: it would pick a DUT slot in the run
-    )
+    run = Plan(stand).pytest_process("--stand", "sim")
     assert run.returncode == 0, run.stdout + run.stderr
     assert "StandCloud: 1 uploaded" in run.stdout
     code, out, err = _bridge(capsys, "export", "last")

@@ -7,12 +7,12 @@ import json
 import re
 import signal
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 from compat_venv import HARDPY_VERSION, REPO, run
+from plan_support import Plan, own_python
 
 # HardPy's own loader: a file it refuses comes back as None (then it uses its defaults)
 LOAD = """\
@@ -27,10 +27,8 @@ print(json.dumps({folder: ConfigManager().read_config(Path(folder)) is not None
 
 def _cloud_sim_snippet(tmp_path: Path) -> str:
     """The hardpy.toml lines `bridge cloud-sim --https` prints."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bridge.cli.main", "cloud-sim", "--https", "--port", "0",
-         "--data-dir", str(tmp_path / "sim")],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = own_python().piped(["-m", "bridge.cli.main", "cloud-sim", "--https", "--port", "0",
+                               "--data-dir", str(tmp_path / "sim")], cwd=tmp_path, env=Plan.env())
     lines = []
     try:
         for line in proc.stdout:
