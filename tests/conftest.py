@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import signal
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,6 +14,11 @@ from plan_support import PYTEST_ADDOPTS, Plan
 
 # Every pytest process a test starts inherits this (see plan_support.PYTEST_ADDOPTS).
 os.environ["PYTEST_ADDOPTS"] = PYTEST_ADDOPTS
+# A shell starts a background job (`make test &`) with SIGINT ignored, and every process
+# it starts inherits that: the tests that press Ctrl-C in a plan's or a command's process
+# need it delivered, as from a terminal.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture
