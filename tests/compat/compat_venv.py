@@ -166,22 +166,11 @@ WARM = ("pytest", "requests", "requests_oauth2client", "jwskate", "chardet", "ur
 
 def run(python: Path, *args: str, cwd: Path, env: dict[str, str] | None = None,
         timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    """``python [-O] -m|-c ...`` forked from a warm server (:mod:`forkserver`), anything
-    else run as is; generous timeout: HardPy imports slowly on a busy CI."""
+    """``python [-O] -m MODULE|-c CODE|SCRIPT ...`` forked from a warm server
+    (:mod:`forkserver`); generous timeout: HardPy imports slowly on a busy CI."""
     optimize = args[0] == "-O"
     rest = args[1:] if optimize else args
-    if rest[0] in ("-m", "-c"):
-        # a server started before a re-pointing would import the other checkout's code
-        server = shared(python, WARM, optimize=optimize, env=clean_env(),
-                        generation=(python.parents[1] / ".checkout").read_text())
-        return server.run(rest, cwd=cwd, env=env or clean_env(), timeout=timeout)
-    return subprocess.run([str(python), *args], cwd=cwd, capture_output=True, text=True,
-                          env=env or clean_env(), timeout=timeout)
-
-
-if __name__ == "__main__":  # `make test` prepares the venv beside mypy, before the suite
-    try:
-        with this_checkout(ensure_venv()):
-            pass
-    except (pytest.skip.Exception, pytest.fail.Exception) as exc:  # the suite says it again
-        print(f"compat venv not ready: {exc}", file=sys.stderr)
+    # a server started before a re-pointing would import the other checkout's code
+    server = shared(python, WARM, optimize=optimize, env=clean_env(),
+                    generation=(python.parents[1] / ".checkout").read_text())
+    return server.run(rest, cwd=cwd, env=env or clean_env(), timeout=timeout)

@@ -121,5 +121,7 @@ def test_our_hardpy_command_hands_over_to_hardpys(hardpy_python, tmp_path):
     ours = "import sys; from bridge.cli.main import hardpy_main; sys.exit(hardpy_main())"
     result = run(hardpy_python, "-c", ours, "--version", cwd=tmp_path)
     assert (result.returncode, result.stdout.strip()) == (0, HARDPY_VERSION), result.stderr
-    script = run(hardpy_python.parent / "hardpy", "--version", cwd=tmp_path)  # pip's winner
+    hardpy = hardpy_python.parent / "hardpy"  # pip's winner, run as its #! line says
+    assert hardpy.read_text().startswith(f"#!{hardpy_python}\n")
+    script = run(hardpy_python, str(hardpy), "--version", cwd=tmp_path)
     assert script.stdout.strip() == HARDPY_VERSION
