@@ -6,12 +6,10 @@ The demo runs once for the test run (~3 s); each test looks at one part of what 
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from plan_support import Plan
+from plan_support import Plan, own_python
 from report_browser import Browser, assert_seen_cleanly
 
 DEMO = Path(__file__).resolve().parents[2] / "hil" / "demo.py"
@@ -22,9 +20,10 @@ def demo(built_once) -> tuple[Path, str]:
     """The demo's folder and what it printed (one demo for the run's workers)."""
 
     def run_demo(folder: Path) -> None:
-        # Plan.env: not this worker's xdist id, which would pick the demo plan's DUT slot
-        result = subprocess.run([sys.executable, str(DEMO)], capture_output=True, text=True,
-                                timeout=180, env={**Plan.env(), "BRIDGE_DEMO_DIR": str(folder)})
+        # `python hil/demo.py`, forked from this venv's warm python; Plan.env: not this
+        # worker's xdist id, which would pick the demo plan's DUT slot
+        result = own_python().run([str(DEMO)], cwd=folder, timeout=180,
+                                  env={**Plan.env(), "BRIDGE_DEMO_DIR": str(folder)})
         assert result.returncode == 0, result.stdout + result.stderr
         (folder / "printed.txt").write_text(result.stdout, encoding="utf-8")
 
