@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from forkserver import Captured, Child, ForkServer, shared
+from forkserver import Captured, Child, ForkServer, Piped, shared
 
 # anyio (an httpx dependency) registers a pytest plugin whose imports cost each pytest
 # process about 0.5 s, half of a small plan's run; no plan here uses it.
@@ -35,6 +35,7 @@ WARM = ("pytest", "_pytest.faulthandler", "_pytest.helpconfig", "_pytest.junitxm
         "pyvisa_sim", "serial", "httpx", "rich", "yaml", "sqlite3", "tzlocal", "psutil",
         "tomllib", "xml.etree.ElementTree", "uuid", "zoneinfo")
 PYTEST = ("-m", "pytest", "-q", "-p", "no:cacheprovider")  # as a plan's process is run
+BRIDGE = ("-m", "bridge.cli.main")  # as a shell runs `bridge`
 
 
 def own_python() -> ForkServer:
@@ -45,6 +46,13 @@ def own_python() -> ForkServer:
     """
     return shared(sys.executable, WARM, env=Plan.env())
 
+
+
+def bridge_piped(*args: str, cwd: Path, env: dict[str, str] | None = None) -> Piped:
+    """``python -m bridge.cli.main ARGS`` in its own process (forked from
+    :func:`own_python`), its stdout read while it runs: a link it prints, an address it
+    serves. ``env``: a plan's by default."""
+    return own_python().piped([*BRIDGE, *args], cwd=cwd, env=Plan.env() if env is None else env)
 
 
 def on_a_terminal(start: Callable[[int], Any], timeout: float = 120) -> tuple[int, str]:
@@ -137,8 +145,8 @@ class Plan:
                        timeout: float = 60) -> subprocess.CompletedProcess[str]:
         """``python -m bridge.cli.main ARGS`` in its own process (forked from
         :func:`own_python`), as a shell runs it."""
-        return own_python().run(["-m", "bridge.cli.main", *args], cwd=self.root,
-                                env=self.env(), timeout=timeout)
+        return own_python().run([*BRIDGE, *args], cwd=self.root, env=self.env(),
+                                timeout=timeout)
 
     def export(self, run: str = "last") -> dict:
         result = self.bridge("export", run)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from plan_support import own_python
+from plan_support import bridge_piped
 
 
 def approve(
@@ -59,8 +59,7 @@ def login_in_a_process(args: list[str], timeout: float = 60, env: dict[str, str]
     """Run ``bridge ARGS`` (an ``sc-login``) in a process of its own, approve the link it
     prints, wait for it to end. A process that says nothing is killed after ``timeout``
     (never a hung test)."""
-    proc = own_python().piped(["-m", "bridge.cli.main", *args], cwd=cwd or Path.cwd(),
-                              env=dict(os.environ) if env is None else env)
+    proc = bridge_piped(*args, cwd=cwd or Path.cwd(), env=dict(os.environ) if env is None else env)
     watchdog = threading.Timer(timeout, proc.kill)
     watchdog.start()
     try:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from cloud_support import add_run
 from forkserver import Captured
-from plan_support import own_python
+from plan_support import BRIDGE, own_python
 
 from bridge.cli.main import main
 from bridge.store import Store, claims
@@ -31,7 +31,7 @@ def stand(tmp_path: Path, sim, monkeypatch) -> Path:
 
 def _sync(stand: Path) -> Captured:
     """``bridge sync`` in a process of its own (forked from the worker's warm python)."""
-    return own_python().start(["-m", "bridge.cli.main", "--config", str(stand / "hardpy.toml"),
+    return own_python().start([*BRIDGE, "--config", str(stand / "hardpy.toml"),
                                "sync"], cwd=Path.cwd(), env=dict(os.environ))
 
 

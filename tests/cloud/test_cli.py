@@ -6,7 +6,6 @@ import json
 import os
 import shutil
 import signal
-import sys
 import threading
 import time
 from pathlib import Path
@@ -15,13 +14,11 @@ from typing import Any
 import pytest
 from cloud_browser import login_in_a_process, login_in_process
 from cloud_support import add_run, run_bridge, state_of
-from plan_support import Plan, own_python
+from plan_support import BRIDGE, bridge_piped, own_python
 
 from bridge.cli.main import main
 from bridge.cloud.sim import SimConfig, SimServer
 from bridge.store import Store, outbox
-
-BRIDGE = [sys.executable, "-m", "bridge.cli.main"]
 
 
 @pytest.fixture(scope="module")
@@ -172,7 +169,7 @@ def test_kill_9_halfway_through_sync_loses_and_duplicates_nothing(stand, sim, mo
         return stored
 
     monkeypatch.setattr(sim.db, "store_report", store_then_hold)
-    proc = own_python().start(["-m", "bridge.cli.main", "--config", str(stand / "hardpy.toml"),
+    proc = own_python().start([*BRIDGE, "--config", str(stand / "hardpy.toml"),
                                "sync"], cwd=Path.cwd(), env=dict(os.environ))
     deadline = time.monotonic() + 120  # the process may take seconds to start when busy
     while sim.db.report_count() < 30 and time.monotonic() < deadline:
@@ -202,8 +199,8 @@ def test_cloud_sim_command_prints_address_user_and_key_serves_and_stops_on_ctrl_
 
     import httpx
 
-    proc = own_python().piped(["-m", "bridge.cli.main", "cloud-sim", "--port", "0", "--https",
-                               "--data-dir", str(tmp_path / "d")], cwd=tmp_path, env=Plan.env())
+    proc = bridge_piped("cloud-sim", "--port", "0", "--https", "--data-dir", str(tmp_path / "d"),
+                        cwd=tmp_path)
     lines = []
     watchdog = threading.Timer(60, proc.kill)  # a silent process never hangs the test
     watchdog.start()

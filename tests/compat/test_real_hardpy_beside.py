@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from compat_venv import HARDPY_VERSION, REPO, run
-from plan_support import Plan, own_python
+from plan_support import bridge_piped
 
 # HardPy's own loader: a file it refuses comes back as None (then it uses its defaults)
 LOAD = """\
@@ -27,8 +27,8 @@ print(json.dumps({folder: ConfigManager().read_config(Path(folder)) is not None
 
 def _cloud_sim_snippet(tmp_path: Path) -> str:
     """The hardpy.toml lines `bridge cloud-sim --https` prints."""
-    proc = own_python().piped(["-m", "bridge.cli.main", "cloud-sim", "--https", "--port", "0",
-                               "--data-dir", str(tmp_path / "sim")], cwd=tmp_path, env=Plan.env())
+    proc = bridge_piped("cloud-sim", "--https", "--port", "0", "--data-dir",
+                        str(tmp_path / "sim"), cwd=tmp_path)
     lines = []
     try:
         for line in proc.stdout:

@@ -8,7 +8,7 @@ import subprocess
 import time
 
 import pytest
-from plan_support import own_python
+from plan_support import BRIDGE, own_python
 from production_store import DAY, PART, make_store
 from report_browser import Browser, assert_seen_cleanly
 
@@ -21,7 +21,7 @@ def production(tmp_path_factory):
 
 
 def report(folder, *args: str) -> subprocess.CompletedProcess[str]:
-    return own_python().run(["-m", "bridge.cli.main", "--store", str(folder / "runs.db"),
+    return own_python().run([*BRIDGE, "--store", str(folder / "runs.db"),
                              "report", *args], cwd=folder, env=dict(os.environ), timeout=120)
 
 
