@@ -9,13 +9,13 @@ where the user types ``pytest``.
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
+import sys
 import sysconfig
 from pathlib import Path
 
-from plan_support import Plan
+from plan_support import Plan, own_python
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 BLOCK = re.compile(r"```\w+\n# file: (?P<name>\S+)\n(?P<body>.*?)```", re.S)
@@ -32,11 +32,17 @@ def readme_example(name: str) -> dict[str, str]:
 
 
 def pytest_script(plan: Plan, *args: str) -> subprocess.CompletedProcess[str]:
-    """``pytest ARGS`` in the plan's folder, as the user runs it; no PYTHONPATH."""
-    script = Path(sysconfig.get_path("scripts")) / ("pytest.exe" if os.name == "nt" else "pytest")
+    """``pytest ARGS`` in the plan's folder, as the user runs it; no PYTHONPATH. The
+    script runs forked from the warm python its ``#!`` line names, with ``sys.path``
+    made as for a script (its folder first, not the plan's)."""
+    script = Path(sysconfig.get_path("scripts")) / "pytest"
+    assert script.read_text(encoding="utf-8").startswith(f"#!{sys.executable}\n")
+    argv = [str(script), "-p", "no:cacheprovider", "-q", *args]
     env = {k: v for k, v in plan.env().items() if k != "PYTHONPATH"}
-    return subprocess.run([str(script), "-p", "no:cacheprovider", "-q", *args], cwd=plan.root,
-                          capture_output=True, text=True, timeout=120, env=env)
+    if "PYTHONPATH" in Plan.env():  # the warm python read it at its start: not as typed
+        return subprocess.run(argv, cwd=plan.root, capture_output=True, text=True,
+                              timeout=120, env=env)
+    return own_python().run(argv, cwd=plan.root, env=env, timeout=120)
 
 
 def write_example(plan: Plan) -> None:
