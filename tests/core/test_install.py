@@ -20,6 +20,11 @@ from pathlib import Path
 import pytest
 from plan_support import Plan, run_cli
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - tomli is a dependency below 3.11
+    import tomli as tomllib
+
 ROOT = Path(__file__).resolve().parents[2]
 HIL_NOT_SHIPPED = {"demo.py"}  # `make demo`'s script, tied to the clone
 
@@ -34,8 +39,12 @@ def wheel(built_once) -> Path:
     """The wheel built from this tree (once for the run's workers)."""
 
     def build(out: Path) -> None:
-        built = run([sys.executable, "-m", "pip", "wheel", ROOT, "--no-deps",
-                     "--no-build-isolation", "-q", "-w", out], out)  # backend: a dev dependency
+        # pyproject's build backend (a dev dependency) called as pip calls it, without
+        # pip's start-up and its second process: ~0.3 s of CPU instead of ~1.3 s
+        backend = tomllib.loads((ROOT / "pyproject.toml").read_text())["build-system"]
+        call = (f"import {backend['build-backend']} as backend;"
+                f" backend.build_wheel({str(out)!r})")
+        built = run([sys.executable, "-c", call], ROOT)
         assert built.returncode == 0, built.stderr[-3000:]
 
     (path,) = built_once("wheel", build).glob("stand_bridge-*.whl")
