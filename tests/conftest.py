@@ -21,6 +21,18 @@ if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
+# Folders whose tests share a costly fixture of each test process: Chromium (report) and
+# HardPy's warm pythons (compat). Collected first, they fall in the first worker's share
+# under --dist worksteal, and the other worker steals from the end of that share: the
+# short, independent tests. One Chromium and one set of HardPy servers per run, then,
+# not one per worker (~1 s of CPU each).
+SHARED_PER_PROCESS = ("compat", "report")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: item.path.parent.name not in SHARED_PER_PROCESS)
+
+
 @pytest.fixture
 def new_plan(tmp_path: Path):
     """Make a plan folder by name (no hardpy.toml written)."""
