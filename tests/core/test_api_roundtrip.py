@@ -104,10 +104,13 @@ def test_after_critical():
 '''
 
 
+PAUSE = 0.2  # seconds between attempts; the default, 1 s, is checked in test_config_quick
+
+
 @pytest.fixture(scope="module")
 def full_run(tmp_path_factory):
     plan = Plan(tmp_path_factory.mktemp("full"))
-    plan.write("hardpy.toml", 'title = "Full"\n')
+    plan.write("hardpy.toml", f'title = "Full"\n[stand]\nattempt_pause = {PAUSE}\n')
     plan.write("test_full.py", FULL_PLAN)
     result = plan.pytest()
     assert result.returncode == 1, result.stdout + result.stderr  # failures are expected
@@ -183,4 +186,4 @@ def test_attempts_are_a_pause_apart_as_in_hardpy(full_run):
             "SELECT MAX(CASE attempt WHEN 1 THEN stop_time END),"
             " MAX(CASE attempt WHEN 2 THEN start_time END)"
             " FROM cases WHERE case_id = 'test_flaky'").fetchall()
-    assert second_start - first_stop >= 1.0  # the default attempt_pause; sleep never ends early
+    assert second_start - first_stop >= PAUSE  # time.sleep never ends early

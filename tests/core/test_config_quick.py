@@ -89,6 +89,12 @@ def test_a_file_that_needs_explaining_still_names_line_and_key(tmp_path):
                                         "greater than or equal to 0")
 
 
+def test_attempts_are_a_second_apart_unless_the_stand_says_otherwise(tmp_path):
+    path = tmp_path / "hardpy.toml"
+    path.write_text('title = "x"\n')
+    assert config.load_config(path).model.stand.attempt_pause == 1.0  # as in HardPy
+
+
 def test_values_pydantic_converts_are_read_as_before(tmp_path):
     path = tmp_path / "hardpy.toml"
     path.write_text('[stand]\nattempt_pause = 0\nmeasurements_fail_case = "yes"\n'
