@@ -103,15 +103,15 @@ def test_a_plan_folder_is_left_to_hardpy_and_we_say_so_once(hardpy_python, tmp_p
     assert not (folder / ".bridge").exists()  # nothing recorded by us
 
 
-@pytest.mark.parametrize("how", ["--bridge", "--bridge-config", "[bridge] enabled = true"])
+# The two ways to ask: an option (--bridge-config is the same flag as --bridge, as
+# test_config_bridge_section checks without HardPy) and the plan's hardpy.toml.
+@pytest.mark.parametrize("how", ["--bridge", "[bridge] enabled = true"])
 def test_asked_explicitly_we_record_and_hardpy_is_ours(hardpy_python, tmp_path, how):
     toml = 'title = "Plan"\n' + ("[bridge]\nenabled = true\n" if how.startswith("[") else "")
     plan = ("import hardpy\n\ndef test_one():\n    assert hardpy.__name__ == 'bridge'\n"
             "    hardpy.set_dut_serial_number('SN-9')\n")
     folder = _folder(tmp_path, "plan", toml, plan)
-    args = {"--bridge": ["--bridge"], "--bridge-config": ["--bridge-config", "hardpy.toml"]}
-    args = args.get(how, [])
-    result = _pytest(hardpy_python, folder, *args)
+    result = _pytest(hardpy_python, folder, *(["--bridge"] if how == "--bridge" else []))
     assert result.returncode == 0 and "1 passed" in result.stdout, result.stdout + result.stderr
     assert "steps aside" not in result.stdout
     assert (folder / ".bridge" / "runs.db").is_file()

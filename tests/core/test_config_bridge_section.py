@@ -3,6 +3,7 @@ the old placement inside HardPy's [stand_cloud] still works, with a notice."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -90,5 +91,7 @@ def test_bridge_enabled_false_keeps_the_plugin_aside(plan):
     result = plan.pytest()
     assert result.returncode == 0, result.stdout + result.stderr
     assert not plan.store_path.exists()
-    assert plan.pytest("--bridge").returncode == 0  # asked on the command line: recorded
-    assert plan.store_path.is_file()
+    for asked in (["--bridge"], ["--bridge-config", "hardpy.toml"]):  # on the command line
+        assert plan.pytest(*asked).returncode == 0
+        assert plan.store_path.is_file(), asked  # recorded
+        shutil.rmtree(plan.store_path.parent)
