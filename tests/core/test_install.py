@@ -17,6 +17,7 @@ import sysconfig
 import zipfile
 from pathlib import Path
 
+import pip
 import pytest
 from plan_support import Plan, run_cli
 
@@ -29,9 +30,10 @@ ROOT = Path(__file__).resolve().parents[2]
 HIL_NOT_SHIPPED = {"demo.py"}  # `make demo`'s script, tied to the clone
 
 
-def run(args: list[str | Path], cwd: Path, **kwargs) -> subprocess.CompletedProcess[str]:
+def run(args: list[str | Path], cwd: Path,
+        env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(a) for a in args], cwd=cwd, capture_output=True, text=True,
-                          timeout=300, env=Plan.env(), **kwargs)
+                          timeout=300, env=env or Plan.env())
 
 
 @pytest.fixture(scope="module")
@@ -58,8 +60,15 @@ def venv(wheel: Path, built_once) -> Path:
     def build(root: Path) -> None:
         made = run([sys.executable, "-m", "venv", "--without-pip", root], root)
         assert made.returncode == 0, made.stderr
-        installed = run([sys.executable, "-m", "pip", "--python", _bin(root) / "python",
-                         "install", "-q", "--no-deps", wheel], root)
+        # `pip install` run by the venv's python, as its own pip would be: this venv's
+        # pip, lent on PYTHONPATH (one pip process; `pip --python` starts two)
+        lent = root.parent / "lent-pip"
+        lent.mkdir(exist_ok=True)
+        (lent / "pip").unlink(missing_ok=True)
+        (lent / "pip").symlink_to(Path(pip.__file__).parent)
+        installed = run([_bin(root) / "python", "-m", "pip", "install", "-q", "--no-deps",
+                         "--disable-pip-version-check", wheel], root,
+                        env={**Plan.env(), "PYTHONPATH": str(lent)})
         assert installed.returncode == 0, installed.stderr[-3000:]
         site = Path(run([_bin(root) / "python", "-c",
                          "import sysconfig; print(sysconfig.get_path('purelib'))"],
