@@ -36,10 +36,11 @@ def pytest_script(plan: Plan, *args: str) -> subprocess.CompletedProcess[str]:
     script runs forked from the warm python its ``#!`` line names, with ``sys.path``
     made as for a script (its folder first, not the plan's)."""
     script = Path(sysconfig.get_path("scripts")) / "pytest"
-    assert script.read_text(encoding="utf-8").startswith(f"#!{sys.executable}\n")
     argv = [str(script), "-p", "no:cacheprovider", "-q", *args]
     env = {k: v for k, v in plan.env().items() if k != "PYTHONPATH"}
-    if "PYTHONPATH" in Plan.env():  # the warm python read it at its start: not as typed
+    warm_is_as_typed = (script.read_text(encoding="utf-8").startswith(f"#!{sys.executable}\n")
+                        and "PYTHONPATH" not in Plan.env())  # read by the warm one at start
+    if not warm_is_as_typed:  # (a long venv path gets a /bin/sh #! from pip)
         return subprocess.run(argv, cwd=plan.root, capture_output=True, text=True,
                               timeout=120, env=env)
     return own_python().run(argv, cwd=plan.root, env=env, timeout=120)
