@@ -47,7 +47,6 @@ def own_python() -> ForkServer:
     return shared(sys.executable, WARM, env=Plan.env())
 
 
-
 def bridge_piped(*args: str, cwd: Path, env: dict[str, str] | None = None) -> Piped:
     """``python -m bridge.cli.main ARGS`` in its own process (forked from
     :func:`own_python`), its stdout read while it runs: a link it prints, an address it

@@ -164,6 +164,7 @@ WARM = ("pytest", "requests", "requests_oauth2client", "jwskate", "chardet", "ur
         "tomli", "tomli_w", "pydantic", "pydantic.types", "pydantic.json_schema",
         "pydantic.functional_validators")
 
+
 def run(python: Path, *args: str, cwd: Path, env: dict[str, str] | None = None,
         timeout: float = 300) -> subprocess.CompletedProcess[str]:
     """``python [-O] -m MODULE|-c CODE|SCRIPT ...`` forked from a warm server
